@@ -51,6 +51,9 @@ public final class FlatVerifier {
   }
 
   private int verifyRoot(boolean checkIdentifier) {
+    pathNames[0] = layout.rootType();
+    pathIndex[0] = -1;
+    depth = 0;
     if (limit < 8) throw fail(0, "file is " + limit + " bytes: too short for a FlatBuffer (needs at least 8)");
     if (checkIdentifier && layout.fileIdentifier() != null) {
       byte[] id = new byte[4];
@@ -62,9 +65,6 @@ public final class FlatVerifier {
       }
     }
     long root = Integer.toUnsignedLong(bb.getInt(0));
-    pathNames[0] = layout.rootType();
-    pathIndex[0] = -1;
-    depth = 0;
     verifyTable(layout.table(layout.rootType()), root);
     return (int) root;
   }
