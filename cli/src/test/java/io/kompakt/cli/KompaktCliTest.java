@@ -1,0 +1,108 @@
+package io.kompakt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The kompakt command as a user meets it: output, exit codes, error messages, no partial files. */
+class KompaktCliTest {
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    CommandLine cl = Kompakt.commandLine();
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void generateThenInspectDescribesTheModel(@TempDir Path dir) {
+    Path f = dir.resolve("cnn.tflite");
+    Run g = run("generate", "fashion_mnist_cnn", "-o", f.toString());
+    assertEquals(0, g.code(), g.err());
+    Run r = run("inspect", "--tensors", f.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("CONV_2D x2"), r.out());
+    assertTrue(r.out().contains("[1, 28, 28, 1]"), r.out());
+    assertTrue(r.out().contains("Conv2DOptions{padding=SAME"), r.out());
+    // 3x3x1x16+16 + 3x3x16x32+32 + 1568x64+64 + 64x10+10 weights and biases, plus two reshape-shape ints
+    assertTrue(r.out().contains("Parameters " + String.format("%,d", 160 + 4640 + 100416 + 650 + 2)), r.out());
+  }
+
+  @Test
+  void jsonIsOneObjectWithSnakeCaseNames(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("m.tflite");
+    assertEquals(0, run("generate", "fashion_mnist_cnn", "-o", f.toString()).code());
+    Run r = run("inspect", "--json", f.toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode n = new ObjectMapper().readTree(r.out());
+    assertEquals(Files.size(f), n.get("file_bytes").asLong());
+    assertEquals(10, n.get("subgraphs").get(0).get("outputs").get(0).get("shape").get(1).asInt());
+    assertEquals(2, n.get("op_set").get("MAX_POOL_2D").asInt());
+  }
+
+  @Test
+  void missingFileIsExitTwoWithAClearMessage() {
+    Run r = run("inspect", "/no/such/model.tflite");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("no such file") && r.err().contains("/no/such/model.tflite"), r.err());
+  }
+
+  @Test
+  void notAModelIsExitTwoNamingTheProblem(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("notes.tflite");
+    Files.writeString(f, "this is not a flatbuffer at all");
+    Run r = run("inspect", f.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("identifier"), r.err());
+    assertFalse(r.err().contains("Exception"), "no stack trace for a bad file: " + r.err());
+  }
+
+  @Test
+  void truncatedModelIsExitTwo(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("m.tflite");
+    assertEquals(0, run("generate", "fashion_mnist_cnn", "-o", f.toString()).code());
+    byte[] b = Files.readAllBytes(f);
+    Files.write(f, java.util.Arrays.copyOf(b, b.length / 3));
+    Run r = run("inspect", f.toString());
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.err().contains("malformed model") || r.err().contains("beyond"), r.err());
+  }
+
+  @Test
+  void generateIntoMissingFolderFailsAndWritesNothing(@TempDir Path dir) throws Exception {
+    Run r = run("generate", "fashion_mnist_cnn", "-o", dir.resolve("no/such/dir/m.tflite").toString());
+    assertEquals(2, r.code());
+    try (Stream<Path> s = Files.walk(dir)) {
+      assertEquals(1, s.count(), "nothing written");
+    }
+  }
+
+  @Test
+  void unknownNetworkAndUnknownOptionAreUsageErrors(@TempDir Path dir) {
+    Run r = run("generate", "resnet152", "-o", dir.resolve("x.tflite").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("fashion_mnist_cnn"), r.err());
+    assertEquals(2, run("inspect", "--frobnicate", "x").code());
+  }
+
+  @Test
+  void helpListsTheCommands() {
+    Run r = run("--help");
+    assertEquals(0, r.code());
+    assertTrue(r.out().contains("inspect") && r.out().contains("generate") && r.out().contains("demo"), r.out());
+  }
+}
