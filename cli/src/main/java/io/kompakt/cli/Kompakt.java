@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code kompakt} command: one subcommand per job, each a thin shell over the library. */
 @Command(name = "kompakt", mixinStandardHelpOptions = true, versionProvider = Kompakt.Version.class,
     description = "Reads, writes, runs and compresses TensorFlow Lite models in pure Java.",
-    subcommands = {InspectCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InspectCommand.class, RunCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Kompakt implements Runnable {
   /** Exit code for a bad input file or path. */
   public static final int EXIT_BAD_INPUT = 2;
@@ -49,7 +49,12 @@ public final class Kompakt implements Runnable {
         err.println("kompakt: permission denied: " + ex.getMessage());
         return EXIT_BAD_INPUT;
       }
-      if (ex instanceof java.nio.file.FileSystemException || ex instanceof IllegalArgumentException) {
+      if (ex instanceof io.kompakt.engine.run.UnsupportedOpException) {
+        err.println("kompakt: cannot run: " + ex.getMessage());
+        return EXIT_BAD_INPUT;
+      }
+      if (ex instanceof java.nio.file.FileSystemException || ex instanceof IllegalArgumentException
+          || ex instanceof java.io.IOException) {
         err.println("kompakt: " + ex.getMessage());
         return EXIT_BAD_INPUT;
       }
