@@ -13,13 +13,16 @@ import picocli.CommandLine.Parameters;
 /** {@code kompakt generate NETWORK -o FILE}: writes one of the project's own test networks. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = {"Writes one of Kompakt's own test networks (float32, seeded random weights) as a .tflite file.",
-        "Networks: mobilenet_v1_0.25_96, mobilenet_v1_0.25_224, mobilenet_v1_1.0_224, fashion_mnist_cnn."})
+        "Networks: see kompakt generate --list."})
 final class GenerateCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "NETWORK", description = "which network (see above)")
+  @Parameters(paramLabel = "NETWORK", arity = "0..1", description = "which network (--list shows them)")
   String network;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "where to write the .tflite file")
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "where to write the .tflite file")
   Path output;
+
+  @Option(names = "--list", description = "list the networks and exit")
+  boolean list;
 
   @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights (default: ${DEFAULT-VALUE})")
   long seed;
@@ -29,6 +32,13 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (list) {
+      for (String n : Networks.all().keySet()) spec.commandLine().getOut().println(n);
+      return 0;
+    }
+    if (network == null || output == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give a NETWORK and -o FILE (or --list)");
+    }
     EditableModel m = Networks.byName(network, seed);
     Path parent = output.toAbsolutePath().getParent();
     if (parent != null && !Files.isDirectory(parent)) throw new java.nio.file.NoSuchFileException(parent + " (output folder)");

@@ -82,8 +82,9 @@ public final class GraphBuilder {
     return same ? (in + stride - 1) / stride : (in - effective + stride) / stride;
   }
 
-  /** CONV_2D with bias; activation NONE, RELU, RELU6. */
+  /** CONV_2D with bias; activation NONE, RELU, RELU6 (fused) or HARD_SWISH (a separate op, as TFLite has it). */
   public Tensor conv2d(Tensor x, int filters, int kernel, int stride, boolean same, String activation) {
+    if (activation.equals("HARD_SWISH")) return hardSwish(conv2d(x, filters, kernel, stride, same, "NONE"));
     int[] s = x.shape;
     String n = name("conv");
     double scale = Math.sqrt(2.0 / (kernel * kernel * s[3]));
@@ -95,8 +96,9 @@ public final class GraphBuilder {
     return y;
   }
 
-  /** DEPTHWISE_CONV_2D with bias (depth multiplier 1). */
+  /** DEPTHWISE_CONV_2D with bias (depth multiplier 1); activation as for {@link #conv2d}. */
   public Tensor depthwise(Tensor x, int kernel, int stride, boolean same, String activation) {
+    if (activation.equals("HARD_SWISH")) return hardSwish(depthwise(x, kernel, stride, same, "NONE"));
     int[] s = x.shape;
     String n = name("depthwise");
     Tensor w = constant(n + "/weights", Math.sqrt(2.0 / (kernel * kernel)), 1, kernel, kernel, s[3]);
@@ -146,10 +148,56 @@ public final class GraphBuilder {
     return y;
   }
 
-  /** ADD of two same-shaped tensors. */
+  /** ADD (b may broadcast against a). */
   public Tensor add(Tensor a, Tensor b, String activation) {
     Tensor y = activation(name("add"), a.shape.clone());
     op("ADD", FlatTable.of("AddOptions").set("fused_activation_function", activation), y, a, b);
+    return y;
+  }
+
+  /** A unary op without options (HARD_SWISH, RELU, RELU6, LOGISTIC, TANH). */
+  public Tensor unary(String code, Tensor x) {
+    Tensor y = activation(name(code.toLowerCase(java.util.Locale.ROOT)), x.shape.clone());
+    op(code, null, y, x);
+    return y;
+  }
+
+  public Tensor hardSwish(Tensor x) { return unary("HARD_SWISH", x); }
+
+  /** MUL with broadcasting (e.g. [1,h,w,c] x [1,1,1,c]). */
+  public Tensor mul(Tensor a, Tensor b) {
+    int[] shape = a.shape.length >= b.shape.length ? a.shape.clone() : b.shape.clone();
+    for (int i = 0; i < shape.length; i++) {
+      int ia = i - (shape.length - a.shape.length), ib = i - (shape.length - b.shape.length);
+      shape[i] = Math.max(ia < 0 ? 1 : a.shape[ia], ib < 0 ? 1 : b.shape[ib]);
+    }
+    Tensor y = activation(name("mul"), shape);
+    op("MUL", FlatTable.of("MulOptions"), y, a, b);
+    return y;
+  }
+
+  /** A scalar float constant. */
+  public Tensor scalar(String name, float value) {
+    Tensor t = new Tensor(name, TensorType.FLOAT32);
+    ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value);
+    b.flip();
+    t.buffer = model.addBuffer(b);
+    return graph.add(t);
+  }
+
+  /** Keras' hard sigmoid relu6(x + 3) / 6, as the converter lowers it: ADD, RELU6, MUL. */
+  public Tensor hardSigmoid(Tensor x) {
+    Tensor shifted = add(x, scalar(name("three"), 3f), "RELU6");
+    return mul(shifted, scalar(name("sixth"), 1f / 6f));
+  }
+
+  /** CONCATENATION along the channel axis. */
+  public Tensor concatChannels(Tensor... xs) {
+    int[] shape = xs[0].shape.clone();
+    shape[3] = 0;
+    for (Tensor x : xs) shape[3] += x.shape[3];
+    Tensor y = activation(name("concat"), shape);
+    op("CONCATENATION", FlatTable.of("ConcatenationOptions").set("axis", 3), y, xs);
     return y;
   }
 
