@@ -95,7 +95,7 @@ public final class ModelWriter {
     } else {
       // Two passes: the FlatBuffer's size does not depend on the offsets' values (fixed-size fields).
       long[] placeholder = new long[m.buffers.size()];
-      java.util.Arrays.fill(placeholder, 2);
+      for (int i = 0; i < placeholder.length; i++) placeholder[i] = m.buffers.get(i).size() > 0 ? 2 : 0; // the fields the real pass writes
       int size = build(m, placeholder).length;
       offsets = new long[m.buffers.size()];
       long pos = align(size, 16);

@@ -170,15 +170,49 @@ public final class FlatTable {
 
   // ---------------------------------------------------------------- reading
 
+  /**
+   * How many elements a reader may still copy out of a file. A FlatBuffer may share one vector or table among
+   * many references; verification stays cheap, but copying each reference could turn a small file into
+   * gigabytes. The reader draws every copy from a budget proportional to the file's size.
+   */
+  public static final class Budget {
+    private long remaining;
+    private final String what;
+
+    public Budget(long elements, String what) {
+      this.remaining = elements;
+      this.what = what;
+    }
+
+    /** Takes {@code n} elements; throws a ModelFormatException once the budget is spent. */
+    public void take(long n) {
+      remaining -= n;
+      if (remaining < 0) {
+        throw new ModelFormatException(what + ": its tables and vectors, shared many times over, would need more memory than "
+            + "the file's size justifies; refusing to read further");
+      }
+    }
+  }
+
   /** Reads a table at absolute position {@code pos} of a buffer that {@link FlatVerifier} has checked. */
   public static FlatTable read(ByteBuffer buffer, int pos, SchemaLayout layout, String tableType) {
+    return read(buffer, pos, layout, tableType, new Budget(Math.max(1L << 22, 2L * buffer.limit()), "buffer"));
+  }
+
+  /** As {@link #read(ByteBuffer, int, SchemaLayout, String)}, copying at most what {@code budget} allows. */
+  public static FlatTable read(ByteBuffer buffer, int pos, SchemaLayout layout, String tableType, Budget budget) {
     ByteBuffer bb = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     FlatTable t = new FlatTable(layout, tableType);
+    t.budget = budget;
     t.readFrom(bb, pos);
+    t.budget = null;
     return t;
   }
 
+  private Budget budget;
+
   private void readFrom(ByteBuffer bb, int pos) {
+    budget.take(1);
     int vt = pos - bb.getInt(pos);
     int slots = (Short.toUnsignedInt(bb.getShort(vt)) - 4) / 2;
     List<Field> fields = type.fields();
@@ -198,7 +232,9 @@ public final class FlatTable {
         values.put(f.name(), readString(bb, at + bb.getInt(at)));
       } else if (t.kind() == Kind.TABLE) {
         FlatTable sub = new FlatTable(layout, t.ref());
+        sub.budget = budget;
         sub.readFrom(bb, at + bb.getInt(at));
+        sub.budget = null;
         values.put(f.name(), sub);
       } else if (t.kind() == Kind.UNION) {
         Field typeField = fields.get(i - 1);
@@ -207,7 +243,9 @@ public final class FlatTable {
         String table = member == 0 ? null : layout.union(t.ref()).member(member);
         if (table != null) {
           FlatTable sub = new FlatTable(layout, table);
+          sub.budget = budget;
           sub.readFrom(bb, at + bb.getInt(at));
+          sub.budget = null;
           values.put(f.name(), sub);
         }
       }
@@ -216,7 +254,8 @@ public final class FlatTable {
 
   private static Object readScalar(ByteBuffer bb, int at, Kind k) {
     switch (k) {
-      case BOOL: case UBYTE: return (long) Byte.toUnsignedInt(bb.get(at));
+      case BOOL: return bb.get(at) != 0 ? 1L : 0L; // any non-zero byte is true, as C++ reads it
+      case UBYTE: return (long) Byte.toUnsignedInt(bb.get(at));
       case BYTE: return (long) bb.get(at);
       case SHORT: return (long) bb.getShort(at);
       case USHORT: return (long) Short.toUnsignedInt(bb.getShort(at));
@@ -229,8 +268,9 @@ public final class FlatTable {
     }
   }
 
-  private static String readString(ByteBuffer bb, int pos) {
+  private String readString(ByteBuffer bb, int pos) {
     int len = bb.getInt(pos);
+    budget.take(len);
     byte[] b = new byte[len];
     bb.get(pos + 4, b);
     return new String(b, StandardCharsets.UTF_8);
@@ -238,6 +278,7 @@ public final class FlatTable {
 
   private Object readVector(ByteBuffer bb, int pos, SchemaLayout.Type t) {
     int len = bb.getInt(pos);
+    budget.take(len);
     int base = pos + 4;
     Kind k = t.kind();
     switch (k) {
@@ -261,7 +302,9 @@ public final class FlatTable {
         for (int i = 0; i < len; i++) {
           int at = base + 4 * i;
           FlatTable sub = new FlatTable(layout, t.ref());
+          sub.budget = budget;
           sub.readFrom(bb, at + bb.getInt(at));
+          sub.budget = null;
           s.add(sub);
         }
         return s;
@@ -312,8 +355,19 @@ public final class FlatTable {
         case SHORT: case USHORT: b.addShort(f.id(), (short) (long) (Long) v, (int) f.defaultLong()); break;
         case INT: case UINT: b.addInt(f.id(), (int) (long) (Long) v, (int) f.defaultLong()); break;
         case LONG: case ULONG: b.addLong(f.id(), (Long) v, f.defaultLong()); break;
-        case FLOAT: b.addFloat(f.id(), (float) (double) (Double) v, f.defaultDouble()); break;
-        case DOUBLE: b.addDouble(f.id(), (Double) v, f.defaultDouble()); break;
+        // a value equal to the default is omitted, unless only its bits differ (-0.0 vs 0.0): NaN forces the write
+        case FLOAT: {
+          float x = (float) (double) (Double) v;
+          boolean sameBits = Float.floatToRawIntBits(x) == Float.floatToRawIntBits((float) f.defaultDouble());
+          b.addFloat(f.id(), x, sameBits ? f.defaultDouble() : Double.NaN);
+          break;
+        }
+        case DOUBLE: {
+          double x = (Double) v;
+          boolean sameBits = Double.doubleToRawLongBits(x) == Double.doubleToRawLongBits(f.defaultDouble());
+          b.addDouble(f.id(), x, sameBits ? f.defaultDouble() : Double.NaN);
+          break;
+        }
         default: throw new IllegalStateException(t.kind().toString());
       }
     }

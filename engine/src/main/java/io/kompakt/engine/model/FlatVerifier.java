@@ -154,7 +154,18 @@ public final class FlatVerifier {
     long len = Integer.toUnsignedLong(bb.getInt((int) pos));
     need(pos + 4, len + 1, what + " string of " + len + " bytes");
     if (bb.get((int) (pos + 4 + len)) != 0) throw fail(pos + 4 + len, what + " string is not zero-terminated");
+    ByteBuffer s = bb.duplicate();
+    s.limit((int) (pos + 4 + len)).position((int) pos + 4);
+    try {
+      utf8.reset().decode(s);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw fail(pos + 4, what + " string is not valid UTF-8");
+    }
   }
+
+  private final java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+      .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
 
   private void verifyVector(Field f, long pos) {
     SchemaLayout.Type t = f.type();

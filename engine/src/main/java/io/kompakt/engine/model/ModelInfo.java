@@ -31,7 +31,7 @@ public final class ModelInfo {
   /** The whole summary. */
   public record Summary(String source, long fileBytes, int schemaVersion, String description,
                         List<SubgraphInfo> subgraphs, long parameters, long constantBytes,
-                        Map<String, Long> constantBytesByType, Map<String, Integer> opSet,
+                        Map<String, Long> constantBytesByType, Map<String, Integer> opSet, List<String> opsWithoutKernel,
                         List<String> metadata, Map<String, Integer> associatedFiles, String tfliteMetadataName,
                         String tfliteMetadataDescription, int labels, List<String> firstLabels,
                         List<String> signatures, List<String> warnings) {}
@@ -75,7 +75,10 @@ public final class ModelInfo {
     for (SignatureDef sd : m.signatures()) {
       signatures.add(sd.key() + ": subgraph " + sd.subgraphIndex() + " inputs " + sd.inputs().keySet() + " outputs " + sd.outputs().keySet());
     }
-    return new Summary(m.source(), m.fileSize(), m.version(), m.description(), sgs, params, constBytes, byType, opSet,
+    List<String> missing = new ArrayList<>();
+    io.kompakt.engine.run.KernelRegistry registry = io.kompakt.engine.run.KernelRegistry.defaults();
+    for (OpCode c : m.opCodes()) if (!registry.supports(c) && !missing.contains(c.name())) missing.add(c.name());
+    return new Summary(m.source(), m.fileSize(), m.version(), m.description(), sgs, params, constBytes, byType, opSet, missing,
         metadata, files, tm == null ? null : (String) tm.get("name"), tm == null ? null : (String) tm.get("description"),
         labels.size(), labels.subList(0, Math.min(5, labels.size())), signatures, m.warnings());
   }

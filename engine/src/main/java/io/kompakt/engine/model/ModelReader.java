@@ -27,6 +27,8 @@ final class ModelReader {
   private final ByteBuffer bb;
   private final Ranges ranges;
   private Model model;
+  /** What the reader may copy out of the file: shared vectors must not multiply memory (see {@link FlatTable.Budget}). */
+  private final FlatTable.Budget budget;
 
   ModelReader(String source, long fileSize, ByteBuffer bytes, Ranges ranges) {
     this.source = source;
@@ -34,6 +36,7 @@ final class ModelReader {
     this.bb = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     this.bb.clear();
     this.ranges = ranges;
+    this.budget = new FlatTable.Budget(Math.max(1L << 22, 2 * fileSize), "model '" + source + "'");
   }
 
   private ModelFormatException fail(String where, String what) {
@@ -143,13 +146,14 @@ final class ModelReader {
     String where = sg + ", tensor " + i + " '" + name + "'";
     TensorType type = TensorType.ofCode(t.type());
     if (type == null) throw fail(where, "unknown tensor type " + t.type());
+    budget.take(t.shapeLength() + (long) t.shapeSignatureLength() + name.length());
     int[] shape = new int[t.shapeLength()];
     long elements = 1;
     for (int d = 0; d < shape.length; d++) {
       shape[d] = t.shape(d);
       if (shape[d] < 0) throw fail(where, "shape dimension " + d + " is " + shape[d] + " (negative)");
+      if (shape[d] != 0 && elements > (1L << 40) / shape[d]) throw fail(where, "shape has more than 2^40 elements: " + java.util.Arrays.toString(java.util.Arrays.copyOf(shape, d + 1)) + "...");
       elements *= shape[d];
-      if (elements > (1L << 40)) throw fail(where, "shape has more than 2^40 elements");
     }
     int[] signature = new int[t.shapeSignatureLength()];
     for (int d = 0; d < signature.length; d++) {
@@ -180,6 +184,7 @@ final class ModelReader {
 
   private Quantization readQuantization(String where, QuantizationParameters qp, int[] shape) {
     if (qp == null) return Quantization.NONE;
+    budget.take((long) qp.scaleLength() + qp.zeroPointLength() + qp.minLength() + qp.maxLength());
     float[] scale = new float[qp.scaleLength()];
     for (int i = 0; i < scale.length; i++) scale[i] = qp.scale(i);
     long[] zp = new long[qp.zeroPointLength()];
@@ -192,8 +197,8 @@ final class ModelReader {
     FlatTable details = null;
     if (qp.detailsType() != 0) {
       String member = Model.LAYOUT.union("QuantizationDetails").member(Byte.toUnsignedInt(qp.detailsType()));
-      TablePos raw = (TablePos) qp.details(new TablePos());
-      if (member != null && raw != null) details = FlatTable.read(bb, raw.position(), Model.LAYOUT, member);
+      TablePos raw = member == null ? null : (TablePos) qp.details(new TablePos()); // unknown members stay unread
+      if (raw != null) details = FlatTable.read(bb, raw.position(), Model.LAYOUT, member, budget);
     }
     if (scale.length > 0 && zp.length > 0) {
       if (zp.length != scale.length) {
@@ -218,6 +223,7 @@ final class ModelReader {
   }
 
   private Sparsity readSparsity(String where, SparsityParameters sp, int rank) {
+    budget.take((long) sp.traversalOrderLength() + sp.blockMapLength() + sp.dimMetadataLength());
     int[] order = new int[sp.traversalOrderLength()];
     for (int i = 0; i < order.length; i++) order[i] = sp.traversalOrder(i);
     int[] blockMap = new int[sp.blockMapLength()];
@@ -259,7 +265,7 @@ final class ModelReader {
   /** The values of an Int32Vector, Uint16Vector or Uint8Vector table (a verified one). */
   private int[] sparseIndices(String type, TablePos table) {
     if (table == null) return new int[0];
-    FlatTable v = FlatTable.read(bb, table.position(), Model.LAYOUT, type);
+    FlatTable v = FlatTable.read(bb, table.position(), Model.LAYOUT, type, budget);
     Object values = v.get("values");
     if (values == null) return new int[0];
     if (values instanceof byte[]) {
@@ -282,6 +288,7 @@ final class ModelReader {
     }
     OpCode code = model.opCodes.get((int) oc);
     where += " (" + code.name() + ")";
+    budget.take((long) o.inputsLength() + o.outputsLength() + o.intermediatesLength());
     int[] in = indices(where + " inputs", o.inputsLength(), o::inputs, tensorCount, true);
     int[] out = indices(where + " outputs", o.outputsLength(), o::outputs, tensorCount, false);
     int[] mid = indices(where + " intermediates", o.intermediatesLength(), o::intermediates, tensorCount, false);
@@ -289,14 +296,14 @@ final class ModelReader {
     int type = Byte.toUnsignedInt(o.builtinOptionsType());
     if (type != 0) {
       String member = Model.LAYOUT.union("BuiltinOptions").member(type);
-      TablePos raw = (TablePos) o.builtinOptions(new TablePos());
-      if (member != null && raw != null) options = FlatTable.read(bb, raw.position(), Model.LAYOUT, member);
+      TablePos raw = member == null ? null : (TablePos) o.builtinOptions(new TablePos()); // unknown members stay unread
+      if (raw != null) options = FlatTable.read(bb, raw.position(), Model.LAYOUT, member, budget);
     }
     int type2 = Byte.toUnsignedInt(o.builtinOptions2Type());
     if (type2 != 0) {
       String member = Model.LAYOUT.union("BuiltinOptions2").member(type2);
-      TablePos raw = (TablePos) o.builtinOptions2(new TablePos());
-      if (member != null && raw != null) options2 = FlatTable.read(bb, raw.position(), Model.LAYOUT, member);
+      TablePos raw = member == null ? null : (TablePos) o.builtinOptions2(new TablePos());
+      if (raw != null) options2 = FlatTable.read(bb, raw.position(), Model.LAYOUT, member, budget);
     }
     ByteBuffer custom = null;
     if (o.customOptionsLength() > 0) custom = o.customOptionsAsByteBuffer().slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
@@ -360,7 +367,7 @@ final class ModelReader {
       ByteBuffer data = md.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
       try {
         int root = FlatVerifier.verify(data, Model.METADATA_LAYOUT, "TFLite Metadata", false);
-        return FlatTable.read(data, root, Model.METADATA_LAYOUT, Model.METADATA_LAYOUT.rootType());
+        return FlatTable.read(data, root, Model.METADATA_LAYOUT, Model.METADATA_LAYOUT.rootType(), budget);
       } catch (ModelFormatException e) {
         model.warnings.add("TFLite Metadata is unreadable and ignored: " + e.getMessage());
       }

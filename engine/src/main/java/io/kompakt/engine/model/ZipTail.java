@@ -37,6 +37,10 @@ public final class ZipTail {
     long cdSize = Integer.toUnsignedLong(tail.getInt(eocd + 12));
     long cdOffset = Integer.toUnsignedLong(tail.getInt(eocd + 16));
     long base = eocdPos - cdSize - cdOffset; // where the archive's offsets count from (0 if absolute)
+    if (cdSize > MAX_TOTAL) {
+      warnings.add("zip tail: central directory of " + cdSize + " bytes is implausibly large; associated files ignored");
+      return Collections.emptyMap();
+    }
     if (base < 0 || cdSize > eocdPos) {
       warnings.add("zip tail: central directory lies outside the file; associated files ignored");
       return Collections.emptyMap();
@@ -55,8 +59,8 @@ public final class ZipTail {
       return Collections.emptyMap();
     }
     long len = fileSize - start;
-    if (len > Integer.MAX_VALUE) {
-      warnings.add("zip tail over 2 GB; associated files ignored");
+    if (len > MAX_TOTAL) {
+      warnings.add("zip tail of " + len + " bytes is over " + (MAX_TOTAL >> 20) + " MB; associated files ignored");
       return Collections.emptyMap();
     }
     ByteBuffer zip = ranges.read(start, len);
