@@ -59,7 +59,8 @@ final class InspectCommand implements Callable<Integer> {
     if (s.description() != null && !s.description().isEmpty()) out.printf("About      %s%n", s.description());
     out.printf("Parameters %,d in constant tensors, %,d bytes (%s)%n", s.parameters(), s.constantBytes(), bytesByType(s.constantBytesByType()));
     out.printf("Op set     %s%n", opSet(s.opSet()));
-    out.println("Kernels    none yet: Kompakt reads and writes this model; inference kernels are not implemented");
+    out.println(s.opsWithoutKernel().isEmpty() ? "Kernels    Kompakt has a kernel for every op (types and options are checked when it prepares the model)"
+        : "Kernels    Kompakt has no kernel for: " + String.join(", ", s.opsWithoutKernel()));
     for (ModelInfo.SubgraphInfo sg : s.subgraphs()) {
       out.println();
       out.printf("Subgraph %d%s: %d operators, %d tensors%n", sg.index(), sg.name() == null ? "" : " '" + sg.name() + "'",
