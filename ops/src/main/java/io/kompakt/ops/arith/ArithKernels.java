@@ -8,5 +8,10 @@ public final class ArithKernels {
 
   public static void register(KernelRegistry r) {
     r.register("ADD", Add::prepare);
+    r.register("SUB", Sub::prepare);
+    r.register("MUL", Mul::prepare);
+    r.register("DIV", Div::prepare);
+    r.register("FLOOR_DIV", FloorDiv::prepare);
+    r.register("FLOOR_MOD", FloorMod::prepare);
   }
 }

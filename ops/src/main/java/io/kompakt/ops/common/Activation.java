@@ -6,11 +6,14 @@ import io.kompakt.engine.run.OpContext;
 public final class Activation {
   private Activation() {}
 
-  /** {@code {min, max}} of a fused activation by its schema name; refuses what is not a clamp. */
+  /**
+   * {@code {min, max}} of a fused activation by its schema name; refuses what is not a clamp. Unbounded sides are
+   * the largest finite floats, as TFLite's CalculateActivationRange gives them (so an overflow clamps to them).
+   */
   public static float[] floatRange(OpContext ctx, String name) {
     switch (name) {
-      case "NONE": return new float[] {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
-      case "RELU": return new float[] {0f, Float.POSITIVE_INFINITY};
+      case "NONE": return new float[] {-Float.MAX_VALUE, Float.MAX_VALUE};
+      case "RELU": return new float[] {0f, Float.MAX_VALUE};
       case "RELU_N1_TO_1": return new float[] {-1f, 1f};
       case "RELU6": return new float[] {0f, 6f};
       default: throw ctx.unsupported("fused activation " + name + " is not supported");

@@ -7,5 +7,7 @@ public final class QuantKernels {
   private QuantKernels() {}
 
   public static void register(KernelRegistry r) {
+    r.register("QUANTIZE", Quantize::prepare);
+    r.register("DEQUANTIZE", Dequantize::prepare);
   }
 }

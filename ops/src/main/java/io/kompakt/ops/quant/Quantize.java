@@ -1,0 +1,44 @@
+package io.kompakt.ops.quant;
+
+import io.kompakt.ops.common.Elements;
+import io.kompakt.engine.model.TensorType;
+import io.kompakt.engine.run.Kernel;
+import io.kompakt.engine.run.OpContext;
+import io.kompakt.engine.run.RuntimeTensor;
+
+/**
+ * QUANTIZE float32 to int8, uint8 or int16 as TFLite's reference: {@code q = clamp(round(x / scale) + zeroPoint)}
+ * with x / scale in float and round half away from zero (std::round), per tensor or per channel of the output.
+ * Requantizing (from an integer type) is not supported yet.
+ */
+public final class Quantize {
+  private Quantize() {}
+
+  public static Kernel prepare(OpContext ctx) {
+    ctx.requireArity(1, 1);
+    RuntimeTensor in = ctx.input(0), out = ctx.output(0);
+    if (in.type != TensorType.FLOAT32) {
+      throw ctx.unsupported("requantizing " + in.type.lowerName() + " to " + out.type.lowerName() + " is not supported yet");
+    }
+    ctx.requireType(out, TensorType.INT8, TensorType.UINT8, TensorType.INT16);
+    ctx.setOutputShape(0, in.shape);
+    Affine q = Affine.of(ctx, out);
+    long min = out.type == TensorType.INT8 ? Byte.MIN_VALUE : out.type == TensorType.UINT8 ? 0 : Short.MIN_VALUE;
+    long max = out.type == TensorType.INT8 ? Byte.MAX_VALUE : out.type == TensorType.UINT8 ? 255 : Short.MAX_VALUE;
+    int n = in.size();
+    return () -> {
+      float[] x = in.f32;
+      for (int i = 0; i < n; i++) {
+        int c = q.channel(i);
+        double v = round(x[in.offset + i] / q.scales[c]) + q.zeroPoints[c];
+        Elements.setLong(out, i, (long) Math.min(Math.max(v, min), max));
+      }
+    };
+  }
+
+  /** std::round: halves away from zero. Exact in double for every float (x + 0.5 cannot round). */
+  static double round(float x) {
+    double a = Math.floor(Math.abs((double) x) + 0.5);
+    return x < 0 ? -a : a;
+  }
+}
