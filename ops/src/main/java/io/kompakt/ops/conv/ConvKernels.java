@@ -8,5 +8,7 @@ public final class ConvKernels {
 
   public static void register(KernelRegistry r) {
     r.register("CONV_2D", Conv2D::prepare);
+    r.register("DEPTHWISE_CONV_2D", DepthwiseConv2D::prepare);
+    r.register("TRANSPOSE_CONV", TransposeConv::prepare);
   }
 }

@@ -7,5 +7,6 @@ public final class DenseKernels {
   private DenseKernels() {}
 
   public static void register(KernelRegistry r) {
+    r.register("FULLY_CONNECTED", FullyConnected::prepare);
   }
 }

@@ -7,5 +7,7 @@ public final class PoolKernels {
   private PoolKernels() {}
 
   public static void register(KernelRegistry r) {
+    r.register("AVERAGE_POOL_2D", Pool2D::prepareAverage);
+    r.register("MAX_POOL_2D", Pool2D::prepareMax);
   }
 }

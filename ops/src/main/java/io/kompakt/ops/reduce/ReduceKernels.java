@@ -7,5 +7,7 @@ public final class ReduceKernels {
   private ReduceKernels() {}
 
   public static void register(KernelRegistry r) {
+    r.register("MEAN", Reduce::prepareMean);
+    r.register("SUM", Reduce::prepareSum);
   }
 }

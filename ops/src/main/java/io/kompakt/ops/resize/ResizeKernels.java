@@ -7,5 +7,7 @@ public final class ResizeKernels {
   private ResizeKernels() {}
 
   public static void register(KernelRegistry r) {
+    r.register("RESIZE_BILINEAR", ResizeBilinear::prepare);
+    r.register("RESIZE_NEAREST_NEIGHBOR", ResizeNearestNeighbor::prepare);
   }
 }
