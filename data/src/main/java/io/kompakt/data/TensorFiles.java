@@ -25,30 +25,13 @@ public final class TensorFiles {
     if (data.remaining() != need) {
       throw new IllegalArgumentException(file + " holds " + data.remaining() + " bytes; input " + t + " needs " + need);
     }
-    ByteBuffer d = data.slice().order(ByteOrder.LITTLE_ENDIAN);
-    int n = t.size();
-    switch (RuntimeTensor.storage(t.type)) {
-      case F32: d.asFloatBuffer().get(t.f32, t.offset, n); break;
-      case I8: d.get(t.i8, t.offset, n); break;
-      case I16: d.asShortBuffer().get(t.i16, t.offset, n); break;
-      case I32: d.asIntBuffer().get(t.i32, t.offset, n); break;
-      case I64: d.asLongBuffer().get(t.i64, t.offset, n); break;
-      default: throw new IllegalArgumentException("input " + t + " has a type that cannot be read from a file");
-    }
+    t.readFrom(data.slice().order(ByteOrder.LITTLE_ENDIAN));
   }
 
   /** The tensor's bytes, little-endian, as a .bin file holds them. */
   public static byte[] bytes(RuntimeTensor t) {
-    int n = t.size();
-    ByteBuffer b = ByteBuffer.allocate((int) t.type.bytesFor(n)).order(ByteOrder.LITTLE_ENDIAN);
-    switch (RuntimeTensor.storage(t.type)) {
-      case F32: b.asFloatBuffer().put(t.f32, t.offset, n); break;
-      case I8: b.put(t.i8, t.offset, n); break;
-      case I16: b.asShortBuffer().put(t.i16, t.offset, n); break;
-      case I32: b.asIntBuffer().put(t.i32, t.offset, n); break;
-      case I64: b.asLongBuffer().put(t.i64, t.offset, n); break;
-      default: throw new IllegalArgumentException(t + " has no byte form");
-    }
+    ByteBuffer b = ByteBuffer.allocate((int) t.type.bytesFor(t.size())).order(ByteOrder.LITTLE_ENDIAN);
+    t.writeTo(b);
     return b.array();
   }
 

@@ -340,14 +340,7 @@ public final class Interpreter implements AutoCloseable {
       b.rewind();
       long need = t.type.bytesFor(n);
       if (b.remaining() != need) throw new IllegalArgumentException(what + " needs " + need + " bytes; the ByteBuffer has " + b.remaining());
-      switch (RuntimeTensor.storage(t.type)) {
-        case F32: b.asFloatBuffer().get(t.f32, t.offset, n); break;
-        case I8: b.get(t.i8, t.offset, n); break;
-        case I16: b.asShortBuffer().get(t.i16, t.offset, n); break;
-        case I32: b.asIntBuffer().get(t.i32, t.offset, n); break;
-        case I64: b.asLongBuffer().get(t.i64, t.offset, n); break;
-        default: throw new IllegalArgumentException(what + ": unsupported type");
-      }
+      t.readFrom(b);
       return;
     }
     if (src instanceof FloatBuffer) {
@@ -370,14 +363,7 @@ public final class Interpreter implements AutoCloseable {
       b.rewind();
       long need = t.type.bytesFor(n);
       if (b.remaining() < need) throw new IllegalArgumentException(what + " " + t + " needs " + need + " bytes; the ByteBuffer has " + b.remaining());
-      switch (RuntimeTensor.storage(t.type)) {
-        case F32: b.asFloatBuffer().put(t.f32, t.offset, n); break;
-        case I8: b.put(t.i8, t.offset, n); break;
-        case I16: b.asShortBuffer().put(t.i16, t.offset, n); break;
-        case I32: b.asIntBuffer().put(t.i32, t.offset, n); break;
-        case I64: b.asLongBuffer().put(t.i64, t.offset, n); break;
-        default: throw new IllegalArgumentException(what + ": unsupported type");
-      }
+      t.writeTo(b);
       return;
     }
     if (dst instanceof FloatBuffer) {

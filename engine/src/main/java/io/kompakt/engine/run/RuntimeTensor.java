@@ -84,6 +84,32 @@ public final class RuntimeTensor {
     }
   }
 
+  /** Fills the elements from a buffer holding them in this type's bytes, from its position, in its byte order. */
+  public void readFrom(java.nio.ByteBuffer b) {
+    int n = size();
+    switch (storage(type)) {
+      case F32: b.asFloatBuffer().get(f32, offset, n); break;
+      case I8: b.duplicate().get(i8, offset, n); break;
+      case I16: b.asShortBuffer().get(i16, offset, n); break;
+      case I32: b.asIntBuffer().get(i32, offset, n); break;
+      case I64: b.asLongBuffer().get(i64, offset, n); break;
+      default: throw new IllegalArgumentException(this + " has no byte form");
+    }
+  }
+
+  /** Writes the elements into a buffer in this type's bytes, from its position, in its byte order. */
+  public void writeTo(java.nio.ByteBuffer b) {
+    int n = size();
+    switch (storage(type)) {
+      case F32: b.asFloatBuffer().put(f32, offset, n); break;
+      case I8: b.duplicate().put(i8, offset, n); break;
+      case I16: b.asShortBuffer().put(i16, offset, n); break;
+      case I32: b.asIntBuffer().put(i32, offset, n); break;
+      case I64: b.asLongBuffer().put(i64, offset, n); break;
+      default: throw new IllegalArgumentException(this + " has no byte form");
+    }
+  }
+
   /** Element {@code i} as a double (any storage; UINT8 unsigned). For tests and slow paths. */
   public double get(int i) {
     switch (storage(type)) {
