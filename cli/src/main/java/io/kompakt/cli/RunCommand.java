@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -110,10 +109,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (save != null) {
           Files.createDirectories(save);
-          Path target = save.resolve("output_" + o + ".bin");
-          Path tmp = Files.createTempFile(save, ".output_" + o, ".tmp");
-          Files.write(tmp, TensorFiles.bytes(t));
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          io.kompakt.engine.AtomicFiles.write(save.resolve("output_" + o + ".bin"), TensorFiles.bytes(t));
         }
       }
       if (verbose) {

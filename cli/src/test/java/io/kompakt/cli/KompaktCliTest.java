@@ -105,4 +105,42 @@ class KompaktCliTest {
     assertEquals(0, r.code());
     assertTrue(r.out().contains("inspect") && r.out().contains("generate") && r.out().contains("demo"), r.out());
   }
+
+  @Test
+  void benchPrintsTheAnchorsJsonFieldsAndWritesCsvAndPlot(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("m.tflite");
+    assertEquals(0, run("generate", "fashion_mnist_cnn", "-o", f.toString()).code());
+    Run r = run("bench", f.toString(), "--runs", "4", "--warmup", "1", "--json", "--csv", dir.resolve("runs.csv").toString(),
+        "--plot", dir.resolve("plot.png").toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode n = new ObjectMapper().readTree(r.out());
+    for (String k : new String[] {"model", "threads", "kernels", "runs", "warmup", "init_ms", "first_ms", "min_ms", "median_ms",
+        "mean_ms", "p90_ms", "max_ms", "std_ms", "arena_bytes", "peak_rss_bytes", "jdk", "os_arch"}) {
+      assertTrue(n.has(k), "bench --json has " + k + ": " + r.out());
+    }
+    assertEquals(4, n.get("runs_ms").size());
+    assertTrue(n.get("min_ms").asDouble() <= n.get("median_ms").asDouble() && n.get("median_ms").asDouble() <= n.get("max_ms").asDouble());
+    assertEquals(5, Files.readAllLines(dir.resolve("runs.csv")).size(), "header + one row per run");
+    assertTrue(javax.imageio.ImageIO.read(dir.resolve("plot.png").toFile()).getWidth() > 0);
+    assertTrue(n.get("by_op_type").size() >= 5, "profile by op type");
+  }
+
+  @Test
+  void runPrintsRankedClassesAndRefusesAWrongInputCount(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("m.tflite");
+    assertEquals(0, run("generate", "fashion_mnist_cnn", "-o", f.toString()).code());
+    byte[] input = new byte[28 * 28 * 4];
+    Files.write(dir.resolve("x.bin"), input);
+    Run r = run("run", f.toString(), dir.resolve("x.bin").toString(), "--top", "3");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("rank  index  label  score"), r.out());
+    assertEquals(4, r.out().trim().split("\n").length, r.out());
+    Run two = run("run", f.toString(), dir.resolve("x.bin").toString(), dir.resolve("x.bin").toString());
+    assertEquals(2, two.code());
+    assertTrue(two.err().contains("1 inputs"), two.err());
+    Files.write(dir.resolve("short.bin"), new byte[10]);
+    Run bad = run("run", f.toString(), dir.resolve("short.bin").toString());
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("needs 3136"), bad.err());
+  }
 }

@@ -330,6 +330,30 @@ public final class Interpreter implements AutoCloseable {
     lastRunNanos = System.nanoTime() - t0;
   }
 
+  /**
+   * Runs once on the inputs in place, adding each kernel's wall time to {@code nanos[k]} (k in run order; see
+   * {@link #kernelOperator}). For per-op profiles; allocates nothing.
+   */
+  public void invokeProfiled(long[] nanos) {
+    checkOpen();
+    if (!allocated) allocateTensors();
+    if (nanos.length < kernels.length) throw new IllegalArgumentException("need " + kernels.length + " slots, got " + nanos.length);
+    long t0 = System.nanoTime(), last = t0;
+    for (int k = 0; k < kernels.length; k++) {
+      kernels[k].run();
+      long now = System.nanoTime();
+      nanos[k] += now - last;
+      last = now;
+    }
+    lastRunNanos = last - t0;
+  }
+
+  /** The operator that kernel {@code k} (in run order) runs. */
+  public Operator kernelOperator(int k) {
+    if (k < 0 || k >= kernelOps.length) throw new IllegalArgumentException("kernel " + k + " of " + kernelOps.length);
+    return graph.operators().get(kernelOps[k]);
+  }
+
   private void copyIn(int i, Object src) {
     RuntimeTensor t = getInputTensor(i);
     String what = "input " + i + " " + t;

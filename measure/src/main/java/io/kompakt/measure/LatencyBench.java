@@ -1,0 +1,135 @@
+package io.kompakt.measure;
+
+import io.kompakt.engine.model.Model;
+import io.kompakt.engine.run.Interpreter;
+import io.kompakt.engine.run.RuntimeTensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
+import org.apache.commons.math3.stat.descriptive.rank.Percentile;
+
+/**
+ * Latency of a model as TFLite's benchmark_model measures it, made for people: init (load + prepare), the first
+ * inference, warm-up runs, then timed runs (a count or a time budget) with an optional cooldown between them,
+ * and the distribution, the arena, the process's peak memory and a per-op profile.
+ */
+public final class LatencyBench {
+  private LatencyBench() {}
+
+  /**
+   * What to run.
+   *
+   * @param runs timed runs (at least 1)
+   * @param timeBudgetSeconds if > 0, stop timing runs once this much time has passed (at least one run)
+   * @param cooldownMs pause between timed runs (lets a small device cool down, as the seeds measured)
+   */
+  public record Config(int warmup, int runs, double timeBudgetSeconds, int cooldownMs, int threads,
+                       Interpreter.Kernels kernels, long seed) {
+    public Config {
+      if (warmup < 0) throw new IllegalArgumentException("warm-up runs must be 0 or more, not " + warmup);
+      if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, not " + runs);
+      if (cooldownMs < 0) throw new IllegalArgumentException("cooldown must be 0 or more ms, not " + cooldownMs);
+      if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+    }
+  }
+
+  /** Told after each warm-up and timed run. */
+  public interface Progress {
+    void step(String phase, int done, int total);
+  }
+
+  /** Time of one op (or op type): total over the timed runs divided by their number, and its share. */
+  public record OpTime(String name, int index, double ms, double share) {}
+
+  /** Everything measured. Field names follow the anchors' JSON (snake_case when printed). */
+  public record Result(String model, int threads, String kernels, int runs, int warmup, double initMs, double firstMs,
+                       double minMs, double medianMs, double meanMs, double p90Ms, double maxMs, double stdMs,
+                       long arenaBytes, long peakRssBytes, String jdk, String osArch, List<Double> runsMs,
+                       List<OpTime> byOpType, List<OpTime> byOp) {}
+
+  /** Loads, prepares and times a model. */
+  public static Result run(Path file, Config c, Progress progress) throws IOException {
+    long t0 = System.nanoTime();
+    Model model = Model.load(file);
+    Interpreter it = new Interpreter(model, new Interpreter.Options().setNumThreads(c.threads()).setKernels(c.kernels()));
+    double initMs = (System.nanoTime() - t0) / 1e6;
+    try {
+      fillInputs(it, c.seed());
+      long f0 = System.nanoTime();
+      it.invoke();
+      double firstMs = (System.nanoTime() - f0) / 1e6;
+      for (int i = 0; i < c.warmup(); i++) {
+        it.invoke();
+        if (progress != null) progress.step("warm-up", i + 1, c.warmup());
+      }
+      long[] opNanos = new long[it.kernelCount()];
+      List<Double> runs = new ArrayList<>();
+      long budgetEnd = c.timeBudgetSeconds() > 0 ? System.nanoTime() + (long) (c.timeBudgetSeconds() * 1e9) : Long.MAX_VALUE;
+      for (int i = 0; i < c.runs(); i++) {
+        if (i > 0 && System.nanoTime() > budgetEnd) break;
+        if (i > 0 && c.cooldownMs() > 0) sleep(c.cooldownMs());
+        it.invokeProfiled(opNanos);
+        runs.add(it.getLastInferenceDurationNanoseconds() / 1e6);
+        if (progress != null) progress.step("timed", i + 1, c.runs());
+      }
+      DescriptiveStatistics st = new DescriptiveStatistics();
+      runs.forEach(st::addValue);
+      Percentile p = new Percentile().withEstimationType(Percentile.EstimationType.R_7);
+      double[] v = st.getValues();
+      double totalNanos = 0;
+      for (long n : opNanos) totalNanos += n;
+      List<OpTime> byOp = new ArrayList<>();
+      Map<String, Double> byType = new LinkedHashMap<>();
+      for (int k = 0; k < opNanos.length; k++) {
+        var op = it.kernelOperator(k);
+        double ms = opNanos[k] / 1e6 / runs.size();
+        byOp.add(new OpTime(op.name(), op.index(), ms, totalNanos == 0 ? 0 : opNanos[k] / totalNanos));
+        byType.merge(op.name(), ms, Double::sum);
+      }
+      double sumMs = totalNanos / 1e6 / runs.size();
+      List<OpTime> types = new ArrayList<>();
+      byType.forEach((k, ms) -> types.add(new OpTime(k, -1, ms, sumMs == 0 ? 0 : ms / sumMs)));
+      types.sort(Comparator.comparingDouble(OpTime::ms).reversed());
+      return new Result(file.toString(), c.threads(), c.kernels().name().toLowerCase(java.util.Locale.ROOT), runs.size(),
+          c.warmup(), initMs, firstMs, st.getMin(), p.evaluate(v, 50), st.getMean(), p.evaluate(v, 90), st.getMax(),
+          runs.size() > 1 ? st.getStandardDeviation() : 0, it.arenaBytes(), PeakMemory.peakRssBytes(),
+          System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), System.getProperty("os.arch"),
+          runs, types, byOp);
+    } finally {
+      it.close();
+    }
+  }
+
+  private static void sleep(int ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during cooldown", e);
+    }
+  }
+
+  /** Seeded random inputs: floats uniform in [-1, 1], integers uniform over their type. */
+  public static void fillInputs(Interpreter it, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int i = 0; i < it.getInputTensorCount(); i++) {
+      RuntimeTensor t = it.getInputTensor(i);
+      for (int k = 0; k < t.size(); k++) {
+        switch (RuntimeTensor.storage(t.type)) {
+          case F32: t.f32[t.offset + k] = (float) (r.nextDouble() * 2 - 1); break;
+          case I8: t.i8[t.offset + k] = (byte) r.nextInt(256); break;
+          case I16: t.i16[t.offset + k] = (short) r.nextInt(65536); break;
+          case I32: t.i32[t.offset + k] = r.nextInt(); break;
+          case I64: t.i64[t.offset + k] = r.nextLong(); break;
+          default: break;
+        }
+      }
+    }
+  }
+}

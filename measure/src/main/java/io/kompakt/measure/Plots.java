@@ -1,0 +1,52 @@
+package io.kompakt.measure;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/** PNG plots of measurements (XChart, headless). */
+public final class Plots {
+  private Plots() {}
+
+  /** Per-run latency as a line and its histogram, side by side, written atomically to {@code png}. */
+  public static void latency(LatencyBench.Result r, Path png) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    List<Integer> xs = new ArrayList<>();
+    for (int i = 0; i < r.runsMs().size(); i++) xs.add(i + 1);
+    String title = Path.of(r.model()).getFileName() + " (" + r.kernels() + ", " + r.threads() + " thread" + (r.threads() > 1 ? "s" : "") + ")";
+    XYChart line = new XYChartBuilder().width(700).height(420).title(title).xAxisTitle("run").yAxisTitle("latency (ms)").build();
+    line.getStyler().setLegendVisible(false);
+    line.addSeries("latency", xs, r.runsMs());
+    int bins = Math.max(5, Math.min(40, (int) Math.sqrt(r.runsMs().size()) * 2));
+    double lo = r.minMs(), hi = r.maxMs(), width = hi > lo ? (hi - lo) / bins : 1;
+    List<String> labels = new ArrayList<>();
+    List<Integer> counts = new ArrayList<>();
+    for (int b = 0; b < bins; b++) {
+      labels.add(String.format(java.util.Locale.ROOT, "%.2f", lo + (b + 0.5) * width));
+      counts.add(0);
+    }
+    for (double v : r.runsMs()) {
+      int b = Math.min(bins - 1, (int) ((v - lo) / width));
+      counts.set(b, counts.get(b) + 1);
+    }
+    CategoryChart hist = new CategoryChartBuilder().width(700).height(420).title("median " + String.format(java.util.Locale.ROOT, "%.3f", r.medianMs()) + " ms")
+        .xAxisTitle("latency (ms)").yAxisTitle("runs").build();
+    hist.getStyler().setLegendVisible(false);
+    hist.getStyler().setXAxisLabelRotation(60);
+    hist.addSeries("runs", labels, counts);
+    java.awt.image.BufferedImage a = BitmapEncoder.getBufferedImage(line), b = BitmapEncoder.getBufferedImage(hist);
+    java.awt.image.BufferedImage both = new java.awt.image.BufferedImage(a.getWidth() + b.getWidth(), Math.max(a.getHeight(), b.getHeight()),
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = both.createGraphics();
+    g.drawImage(a, 0, 0, null);
+    g.drawImage(b, a.getWidth(), 0, null);
+    g.dispose();
+    io.kompakt.engine.AtomicFiles.write(png, out -> javax.imageio.ImageIO.write(both, "png", out));
+  }
+}
