@@ -88,6 +88,7 @@ public final class Interpreter implements AutoCloseable {
   private long lastRunNanos = -1;
   private boolean allocated;
   private boolean closed;
+  private final Parallel parallel;
 
   public Interpreter(Model model) { this(model, new Options()); }
 
@@ -102,7 +103,13 @@ public final class Interpreter implements AutoCloseable {
     this.graph = model.mainSubgraph();
     this.tensors = new RuntimeTensor[graph.tensors().size()];
     this.resized = new int[graph.inputs().length][];
-    allocateTensors();
+    this.parallel = new Parallel(options.getNumThreads());
+    try {
+      allocateTensors();
+    } catch (RuntimeException e) {
+      parallel.close();
+      throw e;
+    }
   }
 
   public Model model() { return model; }
@@ -200,7 +207,7 @@ public final class Interpreter implements AutoCloseable {
       }
       Kernel k;
       try {
-        k = f.prepare(new OpContext(op, in, out, options, name));
+        k = f.prepare(new OpContext(op, in, out, options, name, parallel));
       } catch (UnsupportedOpException | ModelFormatException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -449,6 +456,7 @@ public final class Interpreter implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    parallel.close();
     kernels = new Kernel[0];
     for (RuntimeTensor t : tensors) {
       if (t != null) { t.f32 = null; t.i8 = null; t.i16 = null; t.i32 = null; t.i64 = null; }

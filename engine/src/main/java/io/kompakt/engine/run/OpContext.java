@@ -12,8 +12,11 @@ public final class OpContext {
   private final RuntimeTensor[] outputs;
   private final Interpreter.Options settings;
   private final String modelName;
+  private final Parallel parallel;
 
-  OpContext(Operator op, RuntimeTensor[] inputs, RuntimeTensor[] outputs, Interpreter.Options settings, String modelName) {
+  OpContext(Operator op, RuntimeTensor[] inputs, RuntimeTensor[] outputs, Interpreter.Options settings, String modelName,
+            Parallel parallel) {
+    this.parallel = parallel;
     this.op = op;
     this.inputs = inputs;
     this.outputs = outputs;
@@ -45,6 +48,9 @@ public final class OpContext {
   public Interpreter.Kernels kernels() { return settings.getKernels(); }
 
   public int threads() { return settings.getNumThreads(); }
+
+  /** The interpreter's threads, for kernels that split their work (results must not depend on the count). */
+  public Parallel parallel() { return parallel; }
 
   /** "operator #3 CONV_2D of model 'x.tflite'". */
   public String where() { return "operator #" + op.index() + " " + op.opCode() + " of model '" + modelName + "'"; }

@@ -1,0 +1,109 @@
+package io.kompakt.engine.run;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of worker threads that splits a range of work items among itself and the calling thread.
+ * Kernels call {@link #forRange} with a body that computes items [from, to); each item is computed by exactly
+ * one thread, in the same way whatever the thread count, so results do not depend on it. One {@code Parallel}
+ * belongs to one interpreter (not thread-safe); a run allocates nothing.
+ */
+public final class Parallel implements AutoCloseable {
+  /** Computes items [from, to). */
+  @FunctionalInterface
+  public interface Body {
+    void run(int from, int to);
+  }
+
+  private final int threads;
+  private final Thread[] workers;
+  private volatile Body body;
+  private volatile int total;
+  private volatile int chunk;
+  private final AtomicInteger next = new AtomicInteger();
+  private final AtomicInteger pending = new AtomicInteger();
+  private volatile long generation;
+  private volatile boolean closed;
+  private volatile Thread caller;
+  private volatile Throwable failure;
+
+  /** A pool of {@code threads} threads in all (the caller counts as one). */
+  public Parallel(int threads) {
+    if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+    this.threads = threads;
+    this.workers = new Thread[threads - 1];
+    for (int i = 0; i < workers.length; i++) {
+      Thread t = new Thread(this::workerLoop, "kompakt-worker-" + i);
+      t.setDaemon(true);
+      workers[i] = t;
+      t.start();
+    }
+  }
+
+  public int threads() { return threads; }
+
+  /**
+   * Runs {@code body} over [0, n) in chunks of at least {@code grain} items, on every thread, and returns when all
+   * items are done. With one thread, or little work, runs inline.
+   */
+  public void forRange(int n, int grain, Body body) {
+    if (n <= 0) return;
+    if (threads == 1 || n <= grain) {
+      body.run(0, n);
+      return;
+    }
+    if (closed) throw new IllegalStateException("parallel pool is closed");
+    int c = Math.max(grain, (n + threads * 4 - 1) / (threads * 4));
+    this.body = body;
+    this.total = n;
+    this.chunk = c;
+    this.next.set(0);
+    this.failure = null;
+    this.caller = Thread.currentThread();
+    pending.set(workers.length);
+    generation++;
+    for (Thread w : workers) LockSupport.unpark(w);
+    work();
+    while (pending.get() > 0) LockSupport.park(this);
+    this.body = null;
+    Throwable f = failure;
+    if (f != null) {
+      if (f instanceof RuntimeException) throw (RuntimeException) f;
+      if (f instanceof Error) throw (Error) f;
+      throw new IllegalStateException(f);
+    }
+  }
+
+  private void work() {
+    Body b = body;
+    int n = total, c = chunk;
+    for (int start; (start = next.getAndAdd(c)) < n; ) {
+      try {
+        b.run(start, Math.min(n, start + c));
+      } catch (Throwable t) {
+        failure = t;
+        next.set(n);
+      }
+    }
+  }
+
+  private void workerLoop() {
+    long seen = 0;
+    while (!closed) {
+      if (generation == seen) {
+        LockSupport.park(this);
+        continue;
+      }
+      seen = generation;
+      work();
+      if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Thread w : workers) LockSupport.unpark(w);
+  }
+}
