@@ -26,6 +26,8 @@ public final class Networks {
     m.put("mobilenet_v3_small_minimalistic_224", seed -> mobileNetV3(V3.SMALL_MINIMALISTIC, 224, 1001, seed));
     m.put("efficientnet_lite0_224", seed -> efficientNetLite0(224, 1000, seed));
     m.put("inception_v3_blocks_75", seed -> inceptionBlocks(75, 10, seed));
+    m.put("ssd_mobilenet_head_128", Heads::ssdMobileNetHead);
+    m.put("deeplab_v3_head_65", Heads::deepLabHead);
     m.put("fashion_mnist_cnn", Networks::fashionMnistCnn);
     return m;
   }

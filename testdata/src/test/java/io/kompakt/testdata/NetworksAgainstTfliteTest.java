@@ -39,12 +39,18 @@ class NetworksAgainstTfliteTest {
     try (Interpreter it = new Interpreter(Model.load(file), new Interpreter.Options().setKernels(Interpreter.Kernels.REFERENCE))) {
       TensorFiles.read(dir.resolve("in/input_0.bin"), it.getInputTensor(0));
       it.invoke();
-      RuntimeTensor out = it.getOutputTensor(0);
-      ByteBuffer want = ByteBuffer.wrap(Files.readAllBytes(dir.resolve("out/output_0.bin"))).order(ByteOrder.LITTLE_ENDIAN);
-      assertEquals(want.remaining() / 4, out.size());
-      for (int i = 0; i < out.size(); i++) {
-        double w = want.getFloat(4 * i), got = out.f32[out.offset + i];
-        assertTrue(Math.abs(got - w) <= 1e-4 * Math.abs(w) + 1e-5, network + " output[" + i + "]: " + got + " vs TFLite " + w);
+      for (int o = 0; o < it.getOutputTensorCount(); o++) {
+        RuntimeTensor out = it.getOutputTensor(o);
+        ByteBuffer want = ByteBuffer.wrap(Files.readAllBytes(dir.resolve("out/output_" + o + ".bin"))).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(want.remaining(), out.type.bytesFor(out.size()), network + " output " + o + " size");
+        for (int i = 0; i < out.size(); i++) {
+          if (out.type == io.kompakt.engine.model.TensorType.FLOAT32) {
+            double w = want.getFloat(4 * i), got = out.f32[out.offset + i];
+            assertTrue(Math.abs(got - w) <= 1e-4 * Math.abs(w) + 1e-5, network + " output " + o + "[" + i + "]: " + got + " vs TFLite " + w);
+          } else {
+            assertEquals(want.getInt(4 * i), out.getLong(i), network + " output " + o + "[" + i + "]");
+          }
+        }
       }
     }
   }

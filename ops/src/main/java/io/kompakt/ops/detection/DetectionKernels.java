@@ -7,5 +7,6 @@ public final class DetectionKernels {
   private DetectionKernels() {}
 
   public static void register(KernelRegistry r) {
+    r.register("TFLite_Detection_PostProcess", DetectionPostProcess::prepare);
   }
 }
