@@ -8,6 +8,7 @@ import io.kompakt.engine.run.RuntimeTensor;
 /**
  * SOFTMAX in float32 over the last dimension, as TFLite's reference: exp((x - max) * beta) / sum, the row's
  * maximum subtracted for stability (SoftmaxOptions.beta; 0 when the options are absent, as TFLite reads them).
+ * int8, uint8 and int16 in {@link SoftmaxQuantizedReference}.
  */
 public final class Softmax {
   private Softmax() {}
@@ -15,6 +16,9 @@ public final class Softmax {
   public static Kernel prepare(OpContext ctx) {
     ctx.requireArity(1, 1);
     RuntimeTensor in = ctx.input(0), out = ctx.output(0);
+    if (io.kompakt.ops.common.QuantMath.isQuantizedType(in.type)) {
+      return SoftmaxQuantizedReference.prepare(ctx, (float) ctx.options("SoftmaxOptions").getDouble("beta"));
+    }
     if (in.type != TensorType.FLOAT32) throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported yet");
     ctx.requireType(out, TensorType.FLOAT32);
     ctx.require(in.rank() >= 1, "input must have at least one dimension, is " + in);

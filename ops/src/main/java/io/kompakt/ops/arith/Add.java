@@ -2,12 +2,14 @@ package io.kompakt.ops.arith;
 
 import io.kompakt.engine.run.Kernel;
 import io.kompakt.engine.run.OpContext;
+import io.kompakt.ops.common.QuantMath;
 
-/** ADD with broadcasting and a fused activation: float32 and int32. */
+/** ADD with broadcasting and a fused activation: float32 and int32; int8, uint8 and int16 in {@link AddSubQuantized}. */
 public final class Add {
   private Add() {}
 
   public static Kernel prepare(OpContext ctx) {
+    if (ctx.input(0) != null && QuantMath.isQuantizedType(ctx.input(0).type)) return AddSubQuantized.prepare(ctx, "AddOptions", false);
     return BinaryKernel.prepare(ctx, "AddOptions", (a, b) -> a + b, (a, b) -> a + b, false);
   }
 }

@@ -31,6 +31,8 @@ public final class Conv2D {
     Conv2dReference.Geometry g = new Conv2dReference.Geometry(in.dim(0), in.dim(1), in.dim(2), inC, outH, outW, outC, kH, kW,
         sH, sW, dH, dW, Padding.padBefore(same, in.dim(1), kH, sH, dH, outH), Padding.padBefore(same, in.dim(2), kW, sW, dW, outW));
     if (in.type == TensorType.FLOAT32) {
+      ctx.require(filter.type != TensorType.INT8 && filter.type != TensorType.UINT8, "hybrid (dynamic-range) quantization, float input "
+          + "with " + filter.type.lowerName() + " weights " + filter + ", is not supported yet");
       ctx.requireType(filter, TensorType.FLOAT32, TensorType.FLOAT16);
       ctx.requireType(out, TensorType.FLOAT32);
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
@@ -38,6 +40,42 @@ public final class Conv2D {
       return () -> Conv2dReference.run(g, in.f32, in.offset, filter.f32, filter.offset,
           bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, out.f32, out.offset, range[0], range[1]);
     }
-    throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported yet");
+    String activation = o.getEnumName("fused_activation_function");
+    if (in.type == TensorType.INT8) {
+      ctx.requireType(filter, TensorType.INT8);
+      ctx.requireType(out, TensorType.INT8);
+      if (bias != null) ctx.requireType(bias, TensorType.INT32);
+      ConvQuantParams.Requant q = ConvQuantParams.perChannel(ctx, in, filter, out, outC, 0, activation);
+      int inZp = in.zeroPoint(), outZp = out.zeroPoint();
+      return () -> Conv2dInt8Reference.run(g, in.i8, in.offset, inZp, filter.i8, filter.offset,
+          bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp,
+          q.multiplier(), q.shift(), q.actMin(), q.actMax());
+    }
+    if (in.type == TensorType.UINT8) {
+      ctx.requireType(filter, TensorType.UINT8);
+      ctx.requireType(out, TensorType.UINT8);
+      if (bias != null) ctx.requireType(bias, TensorType.INT32);
+      ConvQuantParams.Requant q = ConvQuantParams.perTensor(ctx, in, filter, out, outC, activation);
+      int inZp = in.zeroPoint(), filterZp = filter.zeroPoint(), outZp = out.zeroPoint();
+      int m = q.multiplier()[0], s = q.shift()[0];
+      return () -> Conv2dUint8Reference.run(g, in.i8, in.offset, inZp, filter.i8, filter.offset, filterZp,
+          bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp, m, s, q.actMin(), q.actMax());
+    }
+    if (in.type == TensorType.INT16) {
+      ctx.requireType(filter, TensorType.INT8);
+      ctx.requireType(out, TensorType.INT16);
+      ConvQuantParams.Requant q = ConvQuantParams.perChannel(ctx, in, filter, out, outC, 0, activation);
+      ConvQuantParams.requireInt16ZeroPoints(ctx, in, out);
+      // TFLite: an int64 bias accumulates in 64 bits; an int32 bias, or none, in 32 (ConvPerChannel<int32_t>)
+      if (ConvQuantParams.wideAccumulator(ctx, bias, false)) {
+        ConvQuantParams.requireWideShifts(ctx, q);
+        return () -> Conv2dInt16Reference.run64(g, in.i16, in.offset, filter.i8, filter.offset, bias.i64, bias.offset,
+            out.i16, out.offset, q.multiplier(), q.shift(), q.actMin(), q.actMax());
+      }
+      return () -> Conv2dInt16Reference.run32(g, in.i16, in.offset, filter.i8, filter.offset,
+          bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i16, out.offset,
+          q.multiplier(), q.shift(), q.actMin(), q.actMax());
+    }
+    throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported");
   }
 }

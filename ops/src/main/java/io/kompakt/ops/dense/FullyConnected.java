@@ -6,6 +6,7 @@ import io.kompakt.engine.run.Kernel;
 import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.Activation;
+import io.kompakt.ops.conv.ConvQuantParams;
 
 /**
  * FULLY_CONNECTED: weights [units, depth], optional bias [units]; the input is read as [size / depth, depth].
@@ -38,6 +39,8 @@ public final class FullyConnected {
       ctx.setOutputShape(0, batch, units);
     }
     if (in.type == TensorType.FLOAT32) {
+      ctx.require(weights.type != TensorType.INT8 && weights.type != TensorType.UINT8, "hybrid (dynamic-range) quantization, float input "
+          + "with " + weights.type.lowerName() + " weights " + weights + ", is not supported yet");
       ctx.requireType(weights, TensorType.FLOAT32, TensorType.FLOAT16);
       ctx.requireType(out, TensorType.FLOAT32);
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
@@ -45,6 +48,59 @@ public final class FullyConnected {
       return () -> FullyConnectedReference.run(batch, depth, units, in.f32, in.offset, weights.f32, weights.offset,
           bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, out.f32, out.offset, range[0], range[1]);
     }
-    throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported yet");
+    String activation = o.getEnumName("fused_activation_function");
+    if (in.type == TensorType.INT8) {
+      ctx.requireType(weights, TensorType.INT8);
+      ctx.requireType(out, TensorType.INT8);
+      if (bias != null) ctx.requireType(bias, TensorType.INT32);
+      ConvQuantParams.Requant q = requant(ctx, in, weights, out, units, activation);
+      int inZp = in.zeroPoint(), wZp = weightsOffsetZeroPoint(weights), outZp = out.zeroPoint();
+      return () -> FullyConnectedInt8Reference.run(batch, depth, units, in.i8, in.offset, inZp, weights.i8, weights.offset, wZp,
+          bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp,
+          q.multiplier(), q.shift(), q.actMin(), q.actMax());
+    }
+    if (in.type == TensorType.UINT8) {
+      ctx.requireType(weights, TensorType.UINT8);
+      ctx.requireType(out, TensorType.UINT8);
+      if (bias != null) ctx.requireType(bias, TensorType.INT32);
+      ConvQuantParams.Requant q = ConvQuantParams.perTensor(ctx, in, weights, out, units, activation);
+      int inZp = in.zeroPoint(), wZp = weights.zeroPoint(), outZp = out.zeroPoint();
+      int m = q.multiplier()[0], s = q.shift()[0];
+      return () -> FullyConnectedUint8Reference.run(batch, depth, units, in.i8, in.offset, inZp, weights.i8, weights.offset, wZp,
+          bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp, m, s, q.actMin(), q.actMax());
+    }
+    if (in.type == TensorType.INT16) {
+      ctx.requireType(weights, TensorType.INT8);
+      ctx.requireType(out, TensorType.INT16);
+      ConvQuantParams.Requant q = requant(ctx, in, weights, out, units, activation);
+      ConvQuantParams.requireInt16ZeroPoints(ctx, in, out);
+      int wZp = weightsOffsetZeroPoint(weights);
+      if (ConvQuantParams.wideAccumulator(ctx, bias, true)) {
+        ConvQuantParams.requireWideShifts(ctx, q);
+        return () -> FullyConnectedInt16Reference.run64(batch, depth, units, in.i16, in.offset, weights.i8, weights.offset, wZp,
+            bias == null ? null : bias.i64, bias == null ? 0 : bias.offset, out.i16, out.offset,
+            q.multiplier(), q.shift(), q.actMin(), q.actMax());
+      }
+      return () -> FullyConnectedInt16Reference.run32(batch, depth, units, in.i16, in.offset, weights.i8, weights.offset, wZp,
+          bias.i32, bias.offset, out.i16, out.offset, q.multiplier(), q.shift(), q.actMin(), q.actMax());
+    }
+    throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported");
+  }
+
+  /**
+   * As TFLite's fully_connected.cc: per-channel weights (scales along dimension 0, zero points 0) get the double
+   * per-channel multipliers; per-tensor weights the one multiplier of GetQuantizedConvolutionMultipler, whose
+   * product of input and weight scales is rounded to float.
+   */
+  static ConvQuantParams.Requant requant(OpContext ctx, RuntimeTensor in, RuntimeTensor weights, RuntimeTensor out, int units,
+                                         String activation) {
+    ConvQuantParams.requireQuantized(ctx, weights, "weights");
+    if (weights.quantization.scale().length > 1) return ConvQuantParams.perChannel(ctx, in, weights, out, units, 0, activation);
+    return ConvQuantParams.perTensor(ctx, in, weights, out, units, activation);
+  }
+
+  /** The weights' zero point that the kernel subtracts: per tensor, TFLite keeps it; per channel it is 0. */
+  static int weightsOffsetZeroPoint(RuntimeTensor weights) {
+    return weights.quantization.scale().length > 1 ? 0 : weights.zeroPoint();
   }
 }

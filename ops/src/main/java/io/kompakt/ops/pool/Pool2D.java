@@ -7,8 +7,12 @@ import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.Activation;
 import io.kompakt.ops.common.Padding;
+import io.kompakt.ops.common.QuantMath;
 
-/** AVERAGE_POOL_2D and MAX_POOL_2D: Pool2DOptions (padding, strides, filter size, fused activation) on NHWC input. */
+/**
+ * AVERAGE_POOL_2D and MAX_POOL_2D: Pool2DOptions (padding, strides, filter size, fused activation) on NHWC input;
+ * float32 in {@link Pool2dReference}, int8, uint8 and int16 in {@link Pool2dQuantizedReference}.
+ */
 public final class Pool2D {
   private Pool2D() {}
 
@@ -40,6 +44,19 @@ public final class Pool2D {
       float min = range[0], max = range[1];
       if (average) return () -> Pool2dReference.average(g, in.f32, in.offset, out.f32, out.offset, min, max);
       return () -> Pool2dReference.max(g, in.f32, in.offset, out.f32, out.offset, min, max);
+    }
+    if (QuantMath.isQuantizedType(in.type)) {
+      // TFLite requires the output to be quantized as the input (values are pooled raw); int16 with zero point 0
+      ctx.requireType(out, in.type);
+      ctx.require(in.quantization.isQuantized() && out.quantization.isQuantized(), "quantized input and output need a scale and zero point");
+      ctx.require(Math.abs(in.scale() - out.scale()) <= 1e-6 && in.zeroPoint() == out.zeroPoint(),
+          "input " + in + " (" + in.quantization + ") and output " + out + " (" + out.quantization + ") must be quantized alike");
+      if (in.type == TensorType.INT16) ctx.require(in.zeroPoint() == 0, "int16 pooling needs zero point 0");
+      int[] type = QuantMath.typeRange(out.type);
+      int[] r = QuantMath.activationRange(o.getEnumName("fused_activation_function"), out.scale(), out.zeroPoint(), type[0], type[1]);
+      int min = r[0], max = r[1];
+      if (average) return () -> Pool2dQuantizedReference.average(g, in, out, min, max);
+      return () -> Pool2dQuantizedReference.max(g, in, out, min, max);
     }
     throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported yet");
   }

@@ -9,7 +9,7 @@ import io.kompakt.engine.run.RuntimeTensor;
 /**
  * QUANTIZE float32 to int8, uint8 or int16 as TFLite's reference: {@code q = clamp(round(x / scale) + zeroPoint)}
  * with x / scale in float and round half away from zero (std::round), per tensor or per channel of the output.
- * Requantizing (from an integer type) is not supported yet.
+ * From an integer type it requantizes: {@link Requantize}.
  */
 public final class Quantize {
   private Quantize() {}
@@ -17,9 +17,7 @@ public final class Quantize {
   public static Kernel prepare(OpContext ctx) {
     ctx.requireArity(1, 1);
     RuntimeTensor in = ctx.input(0), out = ctx.output(0);
-    if (in.type != TensorType.FLOAT32) {
-      throw ctx.unsupported("requantizing " + in.type.lowerName() + " to " + out.type.lowerName() + " is not supported yet");
-    }
+    if (in.type != TensorType.FLOAT32) return Requantize.prepare(ctx);
     ctx.requireType(out, TensorType.INT8, TensorType.UINT8, TensorType.INT16);
     ctx.setOutputShape(0, in.shape);
     Affine q = Affine.of(ctx, out);

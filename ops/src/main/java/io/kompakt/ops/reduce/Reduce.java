@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * MEAN and SUM over the axes of the second input (int32, a constant; negative axes count from the end, repeated
  * axes count once), with ReducerOptions keep_dims. As TFLite's reference: the input is summed in row-major order
- * into its output element; MEAN then divides each sum by the number of elements reduced into it.
+ * into its output element; MEAN then divides each sum by the number of elements reduced into it. int8, uint8 and
+ * int16 in {@link ReduceQuantizedReference}.
  */
 public final class Reduce {
   private Reduce() {}
@@ -28,7 +29,8 @@ public final class Reduce {
     ctx.require(axesT.constant || axesT.size() == 0, "axes " + axesT + " must be a constant (dynamic output shapes are not supported)");
     int rank = in.rank();
     boolean[] reduced = new boolean[rank];
-    for (int a : axesT.toIntArray()) {
+    int[] axes = axesT.size() == 0 ? new int[0] : axesT.toIntArray();
+    for (int a : axes) {
       ctx.require(a >= -rank && a < rank, "axis " + a + " is out of range for input " + in);
       reduced[a < 0 ? a + rank : a] = true;
     }
@@ -57,6 +59,15 @@ public final class Reduce {
     if (in.type == TensorType.FLOAT32) {
       ctx.requireType(out, TensorType.FLOAT32);
       return () -> run(in.f32, in.offset, inSize, dims, inStrides, outStrides, out.f32, out.offset, outSize, mean, n);
+    }
+    if (io.kompakt.ops.common.QuantMath.isQuantizedType(in.type)) {
+      int[] outIndex = new int[inSize];
+      for (int i = 0; i < inSize; i++) {
+        int o = 0;
+        for (int d = 0; d < rank; d++) o += (i / inStrides[d]) % dims[d] * outStrides[d];
+        outIndex[i] = o;
+      }
+      return ReduceQuantizedReference.prepare(ctx, mean, in, out, outIndex, n, axes.length == 0);
     }
     throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported yet");
   }

@@ -8,7 +8,8 @@ import io.kompakt.engine.run.RuntimeTensor;
 
 /**
  * RESIZE_BILINEAR: NHWC input, new size [newH, newW] from the second input (int32, a constant), options
- * align_corners and half_pixel_centers (not both). Float32, as TFLite's reference kernel, in float arithmetic.
+ * align_corners and half_pixel_centers (not both). Float32, as TFLite's reference kernel, in float arithmetic;
+ * uint8, int8 and int16 in {@link ResizeBilinearQuantizedReference}.
  */
 public final class ResizeBilinear {
   private ResizeBilinear() {}
@@ -29,6 +30,14 @@ public final class ResizeBilinear {
     if (in.type == TensorType.FLOAT32) {
       ctx.requireType(out, TensorType.FLOAT32);
       return () -> run(g, in.f32, in.offset, out.f32, out.offset);
+    }
+    if (in.type == TensorType.UINT8) {
+      ctx.requireType(out, TensorType.UINT8);
+      return () -> ResizeBilinearQuantizedReference.uint8(g, in, out);
+    }
+    if (in.type == TensorType.INT8 || in.type == TensorType.INT16) {
+      ctx.requireType(out, in.type);
+      return () -> ResizeBilinearQuantizedReference.integer(g, in, out);
     }
     throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported yet");
   }

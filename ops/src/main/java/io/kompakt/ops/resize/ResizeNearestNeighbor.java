@@ -9,6 +9,7 @@ import io.kompakt.engine.run.RuntimeTensor;
 /**
  * RESIZE_NEAREST_NEIGHBOR: NHWC input, new size [newH, newW] from the second input (int32, a constant), options
  * align_corners (round instead of floor) and half_pixel_centers (sample at +0.5), as TFLite's reference kernel.
+ * Any element type is copied as is (int8, uint8, int16 and int32 keep their quantization, as TFLite).
  */
 public final class ResizeNearestNeighbor {
   private ResizeNearestNeighbor() {}
@@ -25,7 +26,22 @@ public final class ResizeNearestNeighbor {
       ctx.requireType(out, TensorType.FLOAT32);
       return () -> run(g, in.f32, in.offset, out.f32, out.offset);
     }
-    throw ctx.unsupported("input type " + in.type.lowerName() + " is not supported yet");
+    ctx.require(RuntimeTensor.storage(in.type) != RuntimeTensor.Storage.NONE, "input type " + in.type.lowerName() + " is not supported");
+    ctx.requireType(out, in.type);
+    int[] iy = new int[g.outH()], ix = new int[g.outW()];
+    for (int y = 0; y < g.outH(); y++) iy[y] = nearest(y, g.inH(), g.outH(), align, half);
+    for (int x = 0; x < g.outW(); x++) ix[x] = nearest(x, g.inW(), g.outW(), align, half);
+    int c = g.channels();
+    return () -> {
+      for (int b = 0; b < g.batch(); b++) {
+        for (int y = 0; y < g.outH(); y++) {
+          for (int x = 0; x < g.outW(); x++) {
+            io.kompakt.ops.common.Elements.copy(in, ((b * g.inH() + iy[y]) * g.inW() + ix[x]) * c, out,
+                ((b * g.outH() + y) * g.outW() + x) * c, c);
+          }
+        }
+      }
+    };
   }
 
   /** The input index that output index {@code i} copies along one dimension (TFLite's GetNearestNeighbor). */

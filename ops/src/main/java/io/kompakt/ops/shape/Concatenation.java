@@ -8,12 +8,16 @@ import io.kompakt.engine.run.Kernel;
 import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.Activation;
+import io.kompakt.ops.common.QuantMath;
 import java.util.Arrays;
 
 /**
  * CONCATENATION along an axis (negative counts from the end): inputs of one rank and type, equal in every other
- * dimension. A fused activation is applied to float32 outputs (TFLite itself refuses any but NONE). Quantized
- * inputs must share the output's scale and zero point (no requantizing).
+ * dimension. A fused activation is applied to float32 outputs (TFLite itself refuses any but NONE). uint8 inputs
+ * quantized differently from the output are requantized as TFLite's ConcatenationWithScaling does (in float:
+ * {@code clamp(round(q * s + bias) + zp_out)}, {@code s = s_in * (1 / s_out)}, {@code bias = -zp_in * s}); int8 and
+ * int16 inputs must share the output's scale and zero point (TFLite refuses int8 otherwise; for int16, which it
+ * would copy unscaled, Kompakt refuses too).
  */
 public final class Concatenation {
   private Concatenation() {}
@@ -31,7 +35,7 @@ public final class Concatenation {
     for (int i = 0; i < ins.length; i++) {
       RuntimeTensor t = ins[i] = ctx.input(i);
       Shapes.requireSameType(ctx, t, out);
-      Shapes.requireSameQuantization(ctx, t, out);
+      if (t.type != TensorType.UINT8) Shapes.requireSameQuantization(ctx, t, out);
       ctx.require(t.rank() == rank, "input " + t + " has rank " + t.rank() + ", input 0 has rank " + rank);
       for (int d = 0; d < rank; d++) {
         ctx.require(d == axis || t.shape[d] == first.shape[d],
@@ -43,7 +47,7 @@ public final class Concatenation {
     shape[axis] = sum;
     ctx.setOutputShape(0, shape);
     String act = o.getEnumName("fused_activation_function");
-    Kernel copy = concat(ins, axis, out);
+    Kernel copy = first.type == TensorType.UINT8 ? concatUint8(ctx, ins, axis, out) : concat(ins, axis, out);
     if (act.equals("NONE")) return copy;
     ctx.require(out.type == TensorType.FLOAT32, "fused activation " + act + " on " + out.type.lowerName() + " is not supported");
     float[] r = Activation.floatRange(ctx, act);
@@ -69,6 +73,53 @@ public final class Concatenation {
       for (int o = 0; o < outer; o++) {
         for (int i = 0; i < ins.length; i++) {
           Elements.copy(ins[i], o * block[i], out, pos, block[i]);
+          pos += block[i];
+        }
+      }
+    };
+  }
+
+  /**
+   * CONCATENATION of uint8 inputs, each either copied (quantized as the output) or requantized in float as TFLite's
+   * reference_ops::ConcatenationWithScaling: {@code clamp(round(q * scale + bias) + zp_out, 0, 255)} with
+   * {@code scale = s_in * (1 / s_out)} and {@code bias = -zp_in * scale}, rounding half away from zero.
+   */
+  static Kernel concatUint8(OpContext ctx, RuntimeTensor[] ins, int axis, RuntimeTensor out) {
+    boolean scaled = false;
+    for (RuntimeTensor t : ins) {
+      if (t.scale() != out.scale() || t.zeroPoint() != out.zeroPoint()) scaled = true;
+    }
+    if (!scaled) return concat(ins, axis, out);
+    ctx.require(out.quantization.isQuantized(), "output " + out + " needs a scale and zero point to requantize into");
+    int outer = Shapes.product(ins[0].shape, 0, Math.min(axis, ins[0].rank()));
+    int[] block = new int[ins.length];
+    boolean[] copy = new boolean[ins.length];
+    float[] scale = new float[ins.length], bias = new float[ins.length];
+    float inverse = 1.f / out.scale();
+    for (int i = 0; i < ins.length; i++) {
+      RuntimeTensor t = ins[i];
+      ctx.require(t.quantization.isQuantized(), "input " + t + " needs a scale and zero point to be requantized");
+      block[i] = t.size() / Math.max(outer, 1);
+      copy[i] = t.zeroPoint() == out.zeroPoint() && t.scale() == out.scale();
+      scale[i] = t.scale() * inverse;
+      bias[i] = -t.zeroPoint() * scale[i];
+    }
+    int zpOut = out.zeroPoint();
+    return () -> {
+      int pos = 0;
+      for (int o = 0; o < outer; o++) {
+        for (int i = 0; i < ins.length; i++) {
+          RuntimeTensor t = ins[i];
+          if (copy[i]) {
+            Elements.copy(t, o * block[i], out, pos, block[i]);
+          } else {
+            byte[] x = t.i8, y = out.i8;
+            int from = t.offset + o * block[i], to = out.offset + pos;
+            for (int j = 0; j < block[i]; j++) {
+              int v = (int) QuantMath.roundHalfAwayFromZero((x[from + j] & 0xFF) * scale[i] + bias[i]) + zpOut;
+              y[to + j] = (byte) Math.max(Math.min(255, v), 0);
+            }
+          }
           pos += block[i];
         }
       }

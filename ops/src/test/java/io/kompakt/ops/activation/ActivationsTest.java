@@ -120,12 +120,23 @@ class ActivationsTest {
 
   @Test
   void unsupportedTypesAndShapesAreRefusedNamingTheOp() {
+    // types TFLite has no kernel for: int32 inputs, int16 HARD_SWISH and RELU_N1_TO_1
     for (String op : new String[] {"LOGISTIC", "TANH", "RELU", "HARD_SWISH", "SOFTMAX"}) {
       UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> OpTester.op(op)
-          .input(TensorType.INT8, new int[] {2}, new byte[2], Quantization.perTensor(0.1f, 0))
-          .output(TensorType.INT8, new int[0], Quantization.perTensor(0.1f, 0)).run());
-      assertTrue(e.getMessage().contains(op) && e.getMessage().contains("int8"), e.getMessage());
+          .input(TensorType.INT32, new int[] {2}, new int[2]).output(TensorType.INT32).run());
+      assertTrue(e.getMessage().contains(op) && e.getMessage().contains("int32"), e.getMessage());
     }
+    for (String op : new String[] {"HARD_SWISH", "RELU_N1_TO_1"}) {
+      UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> OpTester.op(op)
+          .input(TensorType.INT16, new int[] {2}, new short[2], Quantization.perTensor(0.1f, 0))
+          .output(TensorType.INT16, new int[0], Quantization.perTensor(0.1f, 0)).run());
+      assertTrue(e.getMessage().contains(op) && e.getMessage().contains("int16"), e.getMessage());
+    }
+    // LOGISTIC's 8-bit output must have TFLite's scale 1/256
+    UnsupportedOpException scale = assertThrows(UnsupportedOpException.class, () -> OpTester.op("LOGISTIC")
+        .input(TensorType.INT8, new int[] {2}, new byte[2], Quantization.perTensor(0.1f, 0))
+        .output(TensorType.INT8, new int[0], Quantization.perTensor(0.1f, 0)).run());
+    assertTrue(scale.getMessage().contains("1/256"), scale.getMessage());
     UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> OpTester.op("PRELU")
         .input(TensorType.FLOAT32, new int[] {2, 3}, new float[6]).constant(TensorType.FLOAT32, new int[] {2}, new float[2])
         .output(TensorType.FLOAT32).run());

@@ -220,7 +220,7 @@ class TransposeConvTest {
   }
 
   @Test
-  void aRuntimeOutputShapeIsRefused() {
+  void aRuntimeOutputShapeNeedsTheDeclaredOutputShape() {
     assertNamesTheOp(assertThrows(UnsupportedOpException.class, () -> OpTester.op("TRANSPOSE_CONV").options(options("VALID", 1, "NONE"))
         .input(TensorType.INT32, new int[] {4}, new int[] {1, 2, 2, 1})
         .constant(TensorType.FLOAT32, new int[] {1, 1, 1, 2}, new float[2])
@@ -229,11 +229,29 @@ class TransposeConvTest {
   }
 
   @Test
-  void int8InputIsNotSupportedYet() {
+  void aRuntimeOutputShapeTakesTheDeclaredShapeAndIsCheckedAtEveryRun() {
+    OpTester t = OpTester.op("TRANSPOSE_CONV").options(options("VALID", 1, "NONE"))
+        .input(TensorType.INT32, new int[] {4}, new int[] {1, 1, 1, 2})
+        .constant(TensorType.FLOAT32, new int[] {2, 1, 1, 2}, new float[] {1, 2, 3, 4})
+        .input(TensorType.FLOAT32, new int[] {1, 1, 1, 2}, new float[] {1, 10})
+        .output(TensorType.FLOAT32, new int[] {1, 1, 1, 2}, io.kompakt.engine.model.Quantization.NONE);
+    assertArrayEquals(new float[] {21, 43}, t.runFloat());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OpTester.op("TRANSPOSE_CONV")
+        .options(options("VALID", 1, "NONE"))
+        .input(TensorType.INT32, new int[] {4}, new int[] {1, 1, 2, 2})
+        .constant(TensorType.FLOAT32, new int[] {2, 1, 1, 2}, new float[] {1, 2, 3, 4})
+        .input(TensorType.FLOAT32, new int[] {1, 1, 1, 2}, new float[] {1, 10})
+        .output(TensorType.FLOAT32, new int[] {1, 1, 1, 2}, io.kompakt.engine.model.Quantization.NONE).run());
+    assertTrue(e.getMessage().contains("TRANSPOSE_CONV") && e.getMessage().contains("[1, 1, 2, 2]")
+        && e.getMessage().contains("[1, 1, 1, 2]"), e.getMessage());
+  }
+
+  @Test
+  void int8WithoutQuantizationIsRefused() {
     assertNamesTheOp(assertThrows(UnsupportedOpException.class, () -> OpTester.op("TRANSPOSE_CONV").options(options("VALID", 1, "NONE"))
         .constant(TensorType.INT32, new int[] {4}, new int[] {1, 2, 2, 1})
         .constant(TensorType.INT8, new int[] {1, 1, 1, 2}, new byte[2])
         .input(TensorType.INT8, new int[] {1, 2, 2, 2}, new byte[8])
-        .output(TensorType.INT8).run()), "input type int8 is not supported yet");
+        .output(TensorType.INT8).run()), "has no quantization");
   }
 }

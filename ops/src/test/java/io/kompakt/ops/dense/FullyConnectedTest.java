@@ -163,7 +163,7 @@ class FullyConnectedTest {
   }
 
   @Test
-  void shuffledWeightsAndInt8AreNotSupported() {
+  void shuffledWeightsAndUnquantizedInt8AreNotSupported() {
     assertRefused(OpTester.op("FULLY_CONNECTED")
         .options(FlatTable.of("FullyConnectedOptions").set("weights_format", "SHUFFLED4x16INT8"))
         .input(TensorType.FLOAT32, new int[] {2, 3}, X)
@@ -172,6 +172,6 @@ class FullyConnectedTest {
     assertRefused(OpTester.op("FULLY_CONNECTED").options(options("NONE", false))
         .input(TensorType.INT8, new int[] {2, 3}, new byte[6])
         .constant(TensorType.INT8, new int[] {2, 3}, new byte[6])
-        .output(TensorType.INT8), "input type int8 is not supported yet");
+        .output(TensorType.INT8), "has no quantization");
   }
 }

@@ -175,8 +175,14 @@ class Pool2DTest {
   void unsupportedActivationAndTypeAreRefused() {
     assertRefused("AVERAGE_POOL_2D", options("VALID", 1, 1, 1, 1, "SIGN_BIT"), new int[] {1, 2, 2, 1}, "SIGN_BIT");
     UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> OpTester.op("MAX_POOL_2D")
-        .options(options("VALID", 1, 1, 1, 1, "NONE")).input(TensorType.INT8, new int[] {1, 2, 2, 1}, new byte[4])
-        .output(TensorType.INT8).run());
-    assertTrue(e.getMessage().contains("MAX_POOL_2D") && e.getMessage().contains("input type int8 is not supported yet"), e.getMessage());
+        .options(options("VALID", 1, 1, 1, 1, "NONE")).input(TensorType.INT32, new int[] {1, 2, 2, 1}, new int[4])
+        .output(TensorType.INT32).run());
+    assertTrue(e.getMessage().contains("MAX_POOL_2D") && e.getMessage().contains("input type int32 is not supported yet"), e.getMessage());
+    // quantized pooling works on raw values: the output must be quantized as the input
+    UnsupportedOpException q = assertThrows(UnsupportedOpException.class, () -> OpTester.op("MAX_POOL_2D")
+        .options(options("VALID", 1, 1, 1, 1, "NONE"))
+        .input(TensorType.INT8, new int[] {1, 2, 2, 1}, new byte[4], io.kompakt.engine.model.Quantization.perTensor(0.5f, 0))
+        .output(TensorType.INT8, new int[0], io.kompakt.engine.model.Quantization.perTensor(0.25f, 0)).run());
+    assertTrue(q.getMessage().contains("quantized alike"), q.getMessage());
   }
 }

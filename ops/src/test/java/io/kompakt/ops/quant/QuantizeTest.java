@@ -56,11 +56,11 @@ class QuantizeTest {
   }
 
   @Test
-  void requantizingIsRefusedClearly() {
+  void unsupportedRequantizingIsRefusedClearly() {
     UnsupportedOpException e = assertThrows(UnsupportedOpException.class, () -> OpTester.op("QUANTIZE")
-        .input(TensorType.INT8, new int[] {2}, new byte[2], Quantization.perTensor(0.5f, 0))
-        .output(TensorType.UINT8, new int[0], Quantization.perTensor(0.5f, 128)).run());
-    assertTrue(e.getMessage().contains("QUANTIZE") && e.getMessage().contains("requantizing int8 to uint8"), e.getMessage());
+        .input(TensorType.UINT8, new int[] {2}, new byte[2], Quantization.perTensor(0.5f, 0))
+        .output(TensorType.INT32, new int[0], Quantization.perTensor(0.5f, 0)).run());
+    assertTrue(e.getMessage().contains("QUANTIZE") && e.getMessage().contains("requantizing uint8 to int32"), e.getMessage());
   }
 
   @Test

@@ -175,10 +175,14 @@ class ReduceTest {
   }
 
   @Test
-  void int8InputIsNotSupportedYet() {
+  void int32InputIsNotSupportedYetAndInt8NeedsQuantization() {
+    assertRefused("MEAN", OpTester.op("MEAN").options(FlatTable.of("ReducerOptions"))
+        .input(TensorType.INT32, new int[] {2, 2}, new int[4])
+        .constant(TensorType.INT32, new int[] {1}, new int[] {1})
+        .output(TensorType.INT32), "input type int32 is not supported yet");
     assertRefused("MEAN", OpTester.op("MEAN").options(FlatTable.of("ReducerOptions"))
         .input(TensorType.INT8, new int[] {2, 2}, new byte[4])
         .constant(TensorType.INT32, new int[] {1}, new int[] {1})
-        .output(TensorType.INT8), "input type int8 is not supported yet");
+        .output(TensorType.INT8), "scale and zero point");
   }
 }

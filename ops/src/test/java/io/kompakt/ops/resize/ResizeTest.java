@@ -255,10 +255,10 @@ class ResizeTest {
   }
 
   @Test
-  void int8InputIsNotSupportedYet() {
-    assertRefused("RESIZE_NEAREST_NEIGHBOR", OpTester.op("RESIZE_NEAREST_NEIGHBOR").options(FlatTable.of("ResizeNearestNeighborOptions"))
-        .input(TensorType.INT8, SQUARE_SHAPE, new byte[4])
+  void bilinearOnInt32IsNotSupported() {
+    assertRefused("RESIZE_BILINEAR", OpTester.op("RESIZE_BILINEAR").options(FlatTable.of("ResizeBilinearOptions"))
+        .input(TensorType.INT32, SQUARE_SHAPE, new int[4])
         .constant(TensorType.INT32, new int[] {2}, new int[] {3, 3})
-        .output(TensorType.INT8), "input type int8 is not supported yet");
+        .output(TensorType.INT32), "input type int32 is not supported yet");
   }
 }

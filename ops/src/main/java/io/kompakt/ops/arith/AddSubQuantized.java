@@ -1,0 +1,115 @@
+package io.kompakt.ops.arith;
+
+import io.kompakt.engine.model.FlatTable;
+import io.kompakt.engine.model.TensorType;
+import io.kompakt.engine.run.Kernel;
+import io.kompakt.engine.run.OpContext;
+import io.kompakt.engine.run.RuntimeTensor;
+import io.kompakt.ops.common.Broadcast;
+import io.kompakt.ops.common.QuantMath;
+
+/**
+ * ADD and SUB on int8, uint8 and int16, as TFLite's reference kernels (add.cc, sub.cc; reference/add.h, sub.h,
+ * integer_ops/add.h), with NumPy broadcasting and the fused activation's clamp.
+ *
+ * <p>General path (int8, uint8, and int16 unless the power-of-two case below applies): each input, less its zero
+ * point, is shifted left by 20 (8-bit) or 15 (int16), scaled by {@code scale_i / (2 * max(scale_1, scale_2))}
+ * (multipliers computed in double, as desktop TFLite does), the two summed (or subtracted), and the sum scaled by
+ * {@code 2 * max_scale / (2^shift * out_scale)} plus the output zero point; each scaling is TFLite's
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp.
+ *
+ * <p>Power-of-two int16 path (pot_scale_int16 set in the options, all zero points 0, all scales powers of two):
+ * the input with the output's scale is taken as is, the other rounding-shifted right, and the two added (or
+ * subtracted) with int16 saturation.
+ */
+final class AddSubQuantized {
+  private AddSubQuantized() {}
+
+  /** Prepares ADD ({@code subtract} false) or SUB for int8, uint8 or int16 inputs. */
+  static Kernel prepare(OpContext ctx, String options, boolean subtract) {
+    ctx.requireArity(2, 1);
+    RuntimeTensor a = ctx.input(0), b = ctx.input(1), out = ctx.output(0);
+    ctx.require(b.type == a.type, "inputs " + a + " and " + b + " differ in type");
+    ctx.require(out.type == a.type, "output " + out + " differs in type from the inputs " + a.type.lowerName());
+    ctx.require(a.quantization.isQuantized() && b.quantization.isQuantized() && out.quantization.isQuantized(),
+        "quantized " + a.type.lowerName() + " inputs and output need a scale and zero point");
+    int[] shape = Broadcast.shape(ctx, a.shape, b.shape);
+    ctx.setOutputShape(0, shape);
+    FlatTable o = ctx.options(options);
+    String act = o.getEnumName("fused_activation_function");
+    int[] type = QuantMath.typeRange(out.type);
+    int zpA = a.zeroPoint(), zpB = b.zeroPoint(), zpOut = out.zeroPoint();
+    ctx.require(zpA >= type[0] && zpA <= type[1] && zpB >= type[0] && zpB <= type[1] && zpOut >= type[0] && zpOut <= type[1],
+        "zero points must lie in the " + out.type.lowerName() + " range");
+    int[] range = QuantMath.activationRange(act, out.scale(), zpOut, type[0], type[1]);
+    int[] ia = Broadcast.indexMap(a.shape, shape), ib = Broadcast.indexMap(b.shape, shape);
+
+    boolean int16 = out.type == TensorType.INT16;
+    // TFLite: params absent -> general; else general unless pot_scale_int16 and every scale a power of two, zero points 0
+    boolean general = true;
+    Integer log2A = null, log2B = null, log2Out = null;
+    if (int16 && ctx.operator().options() != null && o.getBool("pot_scale_int16")) {
+      log2A = QuantMath.checkedLog2(a.scale());
+      log2B = QuantMath.checkedLog2(b.scale());
+      log2Out = QuantMath.checkedLog2(out.scale());
+      general = log2A == null || log2B == null || log2Out == null || zpA != 0 || zpB != 0 || zpOut != 0;
+    }
+    if (!general) {
+      int shiftA = log2A - log2Out, shiftB = log2B - log2Out;
+      ctx.require(shiftA == 0 || shiftB == 0, "power-of-two int16 " + (subtract ? "SUB" : "ADD")
+          + " shifts one input only: input scales 2^" + log2A + " and 2^" + log2B + ", output 2^" + log2Out);
+      ctx.require(shiftA <= 0 && shiftB <= 0, "power-of-two int16 inputs must not have a coarser scale than the output");
+      Pot p = new Pot(shiftA, shiftB, range[0], range[1], subtract);
+      return () -> p.run(a, b, out, ia, ib);
+    }
+    ctx.require(a.scale() > 0 && b.scale() > 0 && out.scale() > 0, "scales must be positive");
+    int leftShift = int16 ? 15 : 20;
+    double twiceMax = 2 * Math.max(a.scale(), b.scale()); // float max, doubled exactly
+    double realA = a.scale() / twiceMax, realB = b.scale() / twiceMax;
+    double realOut = twiceMax / ((double) (1 << leftShift) * out.scale());
+    ctx.require(realOut < 1, "output scale " + out.scale() + " is too small for the input scales (multiplier " + realOut + ")");
+    General g = new General(zpA, zpB, zpOut, leftShift, QuantMath.quantizeMultiplierSmallerThanOne(realA),
+        QuantMath.quantizeMultiplierSmallerThanOne(realB), QuantMath.quantizeMultiplierSmallerThanOne(realOut),
+        range[0], range[1], subtract);
+    return () -> g.run(a, b, out, ia, ib);
+  }
+
+  /** The general rescaling path: its parameters, and the loop (reference/add.h AddElementwise, sub.h SubElementwise). */
+  record General(int zpA, int zpB, int zpOut, int leftShift, QuantMath.Multiplier ma, QuantMath.Multiplier mb,
+                 QuantMath.Multiplier mOut, int min, int max, boolean subtract) {
+    int apply(int x, int y) {
+      int shiftedA = (x - zpA) * (1 << leftShift);
+      int shiftedB = (y - zpB) * (1 << leftShift);
+      int scaledA = QuantMath.multiplyByQuantizedMultiplier(shiftedA, ma.multiplier(), ma.shift());
+      int scaledB = QuantMath.multiplyByQuantizedMultiplier(shiftedB, mb.multiplier(), mb.shift());
+      int raw = subtract ? scaledA - scaledB : scaledA + scaledB;
+      int result = QuantMath.multiplyByQuantizedMultiplier(raw, mOut.multiplier(), mOut.shift()) + zpOut;
+      return Math.min(max, Math.max(min, result));
+    }
+
+    void run(RuntimeTensor a, RuntimeTensor b, RuntimeTensor out, int[] ia, int[] ib) {
+      for (int i = 0; i < ia.length; i++) QuantMath.store(out, i, apply(QuantMath.load(a, ia[i]), QuantMath.load(b, ib[i])));
+    }
+  }
+
+  /** The int16 power-of-two path (reference/add.h Add with pot_scale, sub.h Sub16). */
+  record Pot(int shiftA, int shiftB, int min, int max, boolean subtract) {
+    int apply(int x, int y) {
+      int result;
+      if (shiftA == 0) {
+        int scaled = QuantMath.roundingDivideByPOT16(y, -shiftB);
+        result = subtract ? x - scaled : x + scaled;
+      } else {
+        int scaled = QuantMath.roundingDivideByPOT16(x, -shiftA);
+        result = subtract ? scaled - y : scaled + y;
+      }
+      result = Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, result)); // int16 saturating add / sub
+      return Math.min(max, Math.max(min, result));
+    }
+
+    void run(RuntimeTensor a, RuntimeTensor b, RuntimeTensor out, int[] ia, int[] ib) {
+      short[] x = a.i16, y = b.i16, z = out.i16;
+      for (int i = 0; i < ia.length; i++) z[out.offset + i] = (short) apply(x[a.offset + ia[i]], y[b.offset + ib[i]]);
+    }
+  }
+}
