@@ -31,8 +31,9 @@ public final class Conv2D {
     Conv2dReference.Geometry g = new Conv2dReference.Geometry(in.dim(0), in.dim(1), in.dim(2), inC, outH, outW, outC, kH, kW,
         sH, sW, dH, dW, Padding.padBefore(same, in.dim(1), kH, sH, dH, outH), Padding.padBefore(same, in.dim(2), kW, sW, dW, outW));
     if (in.type == TensorType.FLOAT32) {
-      ctx.require(filter.type != TensorType.INT8 && filter.type != TensorType.UINT8, "hybrid (dynamic-range) quantization, float input "
-          + "with " + filter.type.lowerName() + " weights " + filter + ", is not supported yet");
+      if (filter.type == TensorType.INT8 || filter.type == TensorType.UINT8) {
+        return Conv2dHybridReference.prepare(ctx, o, g); // hybrid (dynamic-range)
+      }
       ctx.requireType(filter, TensorType.FLOAT32, TensorType.FLOAT16);
       ctx.requireType(out, TensorType.FLOAT32);
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);

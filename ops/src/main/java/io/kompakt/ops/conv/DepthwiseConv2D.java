@@ -38,8 +38,9 @@ public final class DepthwiseConv2D {
         outH, outW, kH, kW, sH, sW, dH, dW,
         Padding.padBefore(same, in.dim(1), kH, sH, dH, outH), Padding.padBefore(same, in.dim(2), kW, sW, dW, outW));
     if (in.type == TensorType.FLOAT32) {
-      ctx.require(filter.type != TensorType.INT8 && filter.type != TensorType.UINT8, "hybrid (dynamic-range) quantization, float input "
-          + "with " + filter.type.lowerName() + " weights " + filter + ", is not supported yet");
+      if (filter.type == TensorType.INT8 || filter.type == TensorType.UINT8) {
+        return DepthwiseConv2dHybridReference.prepare(ctx, o, g); // hybrid (dynamic-range)
+      }
       ctx.requireType(filter, TensorType.FLOAT32, TensorType.FLOAT16);
       ctx.requireType(out, TensorType.FLOAT32);
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);

@@ -39,8 +39,9 @@ public final class FullyConnected {
       ctx.setOutputShape(0, batch, units);
     }
     if (in.type == TensorType.FLOAT32) {
-      ctx.require(weights.type != TensorType.INT8 && weights.type != TensorType.UINT8, "hybrid (dynamic-range) quantization, float input "
-          + "with " + weights.type.lowerName() + " weights " + weights + ", is not supported yet");
+      if (weights.type == TensorType.INT8 || weights.type == TensorType.UINT8) {
+        return FullyConnectedHybridReference.prepare(ctx, o, batch, depth, units); // hybrid (dynamic-range)
+      }
       ctx.requireType(weights, TensorType.FLOAT32, TensorType.FLOAT16);
       ctx.requireType(out, TensorType.FLOAT32);
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);

@@ -353,20 +353,20 @@ class ConvIntegerTest {
         Arrays.toString(new float[] {sIn, sW, sOut}) + " acc " + acc);
   }
 
-  /** Hybrid (float activations, int8 weights) convolutions are refused with a message that says so. */
+  /** Hybrid convolutions with uint8 weights (int8 ones run: HybridConvTest) are refused with a message that says so. */
   @org.junit.jupiter.api.Test
   void hybridConvolutionsAreRefusedClearly() {
     io.kompakt.engine.run.UnsupportedOpException e = org.junit.jupiter.api.Assertions.assertThrows(
         io.kompakt.engine.run.UnsupportedOpException.class, () -> OpTester.op("CONV_2D")
             .options(FlatTable.of("Conv2DOptions").set("stride_h", 1).set("stride_w", 1))
             .input(TensorType.FLOAT32, new int[] {1, 1, 1, 2}, new float[2])
-            .constant(TensorType.INT8, new int[] {1, 1, 1, 2}, new byte[2], Quantization.perTensor(0.1f, 0))
+            .constant(TensorType.UINT8, new int[] {1, 1, 1, 2}, new byte[2], Quantization.perTensor(0.1f, 0))
             .output(TensorType.FLOAT32).run());
     org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("CONV_2D") && e.getMessage().contains("hybrid"), e.getMessage());
     e = org.junit.jupiter.api.Assertions.assertThrows(io.kompakt.engine.run.UnsupportedOpException.class, () -> OpTester.op("DEPTHWISE_CONV_2D")
         .options(DepthwiseConv2DTest.options("VALID", 1, 1, 1, "NONE"))
         .input(TensorType.FLOAT32, new int[] {1, 1, 1, 2}, new float[2])
-        .constant(TensorType.INT8, new int[] {1, 1, 1, 2}, new byte[2], IntegerDefinitions.perChannel(new float[] {0.1f, 0.2f}, 3))
+        .constant(TensorType.UINT8, new int[] {1, 1, 1, 2}, new byte[2], IntegerDefinitions.perChannel(new float[] {0.1f, 0.2f}, 3))
         .output(TensorType.FLOAT32).run());
     org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("DEPTHWISE_CONV_2D") && e.getMessage().contains("hybrid"), e.getMessage());
   }

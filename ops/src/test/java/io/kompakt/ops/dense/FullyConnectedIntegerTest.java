@@ -128,12 +128,12 @@ class FullyConnectedIntegerTest {
     }
   }
 
-  /** Hybrid (float activations, int8 weights) FULLY_CONNECTED is refused with a message that says so. */
+  /** Hybrid FULLY_CONNECTED with uint8 weights (int8 ones run: FullyConnectedHybridTest) is refused with a message that says so. */
   @org.junit.jupiter.api.Test
   void hybridIsRefusedClearly() {
     FullyConnectedTest.assertRefused(OpTester.op("FULLY_CONNECTED").options(FullyConnectedTest.options("NONE", false))
         .input(TensorType.FLOAT32, new int[] {1, 2}, new float[2])
-        .constant(TensorType.INT8, new int[] {1, 2}, new byte[2], Quantization.perTensor(0.1f, 0))
+        .constant(TensorType.UINT8, new int[] {1, 2}, new byte[2], Quantization.perTensor(0.1f, 0))
         .output(TensorType.FLOAT32), "hybrid");
   }
 }
