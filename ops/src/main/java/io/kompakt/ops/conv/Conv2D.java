@@ -1,5 +1,6 @@
 package io.kompakt.ops.conv;
 
+import io.kompakt.ops.common.VectorSupport;
 import io.kompakt.engine.model.FlatTable;
 import io.kompakt.engine.model.TensorType;
 import io.kompakt.engine.run.Kernel;
@@ -38,6 +39,12 @@ public final class Conv2D {
       ctx.requireType(out, TensorType.FLOAT32);
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
       float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
+      VectorSupport.Variant variant = VectorSupport.variant(ctx);
+      if (variant != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+        Conv2dF32Fast.Kernel fast = Conv2dF32Fast.prepare(g, filter.f32, filter.offset, bias == null ? null : bias.f32,
+            bias == null ? 0 : bias.offset, range[0], range[1], variant == VectorSupport.Variant.VECTOR, ctx.parallel());
+        return () -> fast.run(in.f32, in.offset, out.f32, out.offset);
+      }
       return () -> Conv2dReference.run(g, in.f32, in.offset, filter.f32, filter.offset,
           bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, out.f32, out.offset, range[0], range[1]);
     }

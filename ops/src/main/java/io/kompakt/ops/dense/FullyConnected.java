@@ -1,5 +1,6 @@
 package io.kompakt.ops.dense;
 
+import io.kompakt.ops.common.VectorSupport;
 import io.kompakt.engine.model.FlatTable;
 import io.kompakt.engine.model.TensorType;
 import io.kompakt.engine.run.Kernel;
@@ -46,6 +47,13 @@ public final class FullyConnected {
       ctx.requireType(out, TensorType.FLOAT32);
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
       float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
+      VectorSupport.Variant variant = VectorSupport.variant(ctx);
+      if (variant != VectorSupport.Variant.REFERENCE && weights.constant && (bias == null || bias.constant)) {
+        FullyConnectedF32Fast.Kernel fast = FullyConnectedF32Fast.prepare(batch, depth, units, weights.f32, weights.offset,
+            bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, range[0], range[1], variant == VectorSupport.Variant.VECTOR,
+            ctx.parallel());
+        return () -> fast.run(in.f32, in.offset, out.f32, out.offset);
+      }
       return () -> FullyConnectedReference.run(batch, depth, units, in.f32, in.offset, weights.f32, weights.offset,
           bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, out.f32, out.offset, range[0], range[1]);
     }

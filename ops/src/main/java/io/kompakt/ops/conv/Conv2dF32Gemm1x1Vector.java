@@ -1,0 +1,167 @@
+package io.kompakt.ops.conv;
+
+import io.kompakt.engine.run.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * 1x1 CONV_2D without padding as a matrix product with the Vector API. Register tile: 4 output pixels x 2 vectors of
+ * output channels (8 accumulators); per input channel, two weight loads from the packed [block][inC][2 * lanes]
+ * weights and four broadcasts feed eight fused multiply-adds. Blocks are zero-padded; a last, partial block is
+ * stored through a scratch slot (no masked stores: JDK 17 allocates in them).
+ *
+ * <p>Loaded only through {@link Conv2dF32Fast} after {@link io.kompakt.ops.common.VectorSupport#available()}.
+ */
+final class Conv2dF32Gemm1x1Vector implements Conv2dF32Fast.Kernel {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  /** Output channels per block: two vectors. */
+  private static final int WIDTH = 2 * L;
+  /** Floats per scratch slot: a block and 64 bytes, so threads' slots never share a cache line. */
+  private static final int SLOT = WIDTH + 16;
+  /** Output pixels per work item. */
+  private static final int PIXELS = 16;
+
+  private final int inC, outC, outH, outW, inH, inW, strideH, strideW, pixels, blocks, items, grain;
+  private final boolean contiguous;
+  private final float[] w, bias;
+  /** Scratch for the stores of a partial last block: a slot per block of pixels (one thread has a block). */
+  private final float[] tail;
+  private final float min, max;
+  private final Parallel parallel;
+  private final Parallel.Body body = this::items;
+  private float[] in, out;
+  private int inOff, outOff;
+
+  static Conv2dF32Fast.Kernel create(Conv2dReference.Geometry g, float[] filter, int fOff, float[] bias, int bOff, float min,
+                                     float max, Parallel parallel) {
+    return new Conv2dF32Gemm1x1Vector(g, filter, fOff, bias, bOff, min, max, parallel);
+  }
+
+  private Conv2dF32Gemm1x1Vector(Conv2dReference.Geometry g, float[] filter, int fOff, float[] bias, int bOff, float min,
+                                 float max, Parallel parallel) {
+    this.inC = g.inC();
+    this.outC = g.outC();
+    this.inH = g.inH();
+    this.inW = g.inW();
+    this.outH = g.outH();
+    this.outW = g.outW();
+    this.strideH = g.strideH();
+    this.strideW = g.strideW();
+    this.contiguous = g.strideH() == 1 && g.strideW() == 1 && g.inH() == g.outH() && g.inW() == g.outW();
+    this.pixels = g.batch() * g.outH() * g.outW();
+    this.blocks = Conv2dF32Fast.blocks(outC, WIDTH);
+    this.items = Conv2dF32Fast.blocks(pixels, PIXELS) * blocks;
+    this.grain = Conv2dF32Fast.grain((long) PIXELS * inC * WIDTH);
+    this.w = Conv2dF32Fast.packFilter(g, filter, fOff, WIDTH);
+    this.bias = Conv2dF32Fast.packBias(bias, bOff, outC, WIDTH);
+    this.tail = new float[Conv2dF32Fast.blocks(pixels, PIXELS) * SLOT];
+    this.min = min;
+    this.max = max;
+    this.parallel = parallel;
+  }
+
+  @Override
+  public void run(float[] in, int inOff, float[] out, int outOff) {
+    this.in = in;
+    this.inOff = inOff;
+    this.out = out;
+    this.outOff = outOff;
+    try {
+      Conv2dF32Fast.forRange(parallel, items, grain, body);
+    } finally {
+      this.in = null;
+      this.out = null;
+    }
+  }
+
+  private int inputPixel(int p) {
+    if (contiguous) return inOff + p * inC;
+    int plane = outH * outW, b = p / plane, r = p - b * plane, oy = r / outW, ox = r - oy * outW;
+    return inOff + ((b * inH + oy * strideH) * inW + ox * strideW) * inC;
+  }
+
+  private void items(int from, int to) {
+    for (int item = from; item < to; item++) {
+      int pb = item / blocks, blk = item - pb * blocks;
+      int p = pb * PIXELS, p1 = Math.min(pixels, p + PIXELS);
+      for (; p + 4 <= p1; p += 4) tile4(p, blk);
+      for (; p < p1; p++) tile1(p, blk);
+    }
+  }
+
+  private void tile4(int p, int blk) {
+    final float[] in = this.in, w = this.w;
+    final int inC = this.inC, outC = this.outC;
+    int i0 = inputPixel(p), i1 = inputPixel(p + 1), i2 = inputPixel(p + 2), i3 = inputPixel(p + 3);
+    int oc0 = blk * WIDTH;
+    FloatVector b0 = FloatVector.fromArray(S, bias, oc0), b1 = FloatVector.fromArray(S, bias, oc0 + L);
+    FloatVector a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+    for (int ic = 0, k = blk * inC * WIDTH; ic < inC; ic++, k += WIDTH) {
+      FloatVector w0 = FloatVector.fromArray(S, w, k), w1 = FloatVector.fromArray(S, w, k + L);
+      FloatVector x = FloatVector.broadcast(S, in[i0 + ic]);
+      a00 = w0.fma(x, a00);
+      a01 = w1.fma(x, a01);
+      x = FloatVector.broadcast(S, in[i1 + ic]);
+      a10 = w0.fma(x, a10);
+      a11 = w1.fma(x, a11);
+      x = FloatVector.broadcast(S, in[i2 + ic]);
+      a20 = w0.fma(x, a20);
+      a21 = w1.fma(x, a21);
+      x = FloatVector.broadcast(S, in[i3 + ic]);
+      a30 = w0.fma(x, a30);
+      a31 = w1.fma(x, a31);
+    }
+    int o = outOff + p * outC + oc0;
+    final float[] out = this.out;
+    final float min = this.min, max = this.max;
+    if (outC - oc0 >= WIDTH) {
+      a00.max(min).min(max).intoArray(out, o);
+      a01.max(min).min(max).intoArray(out, o + L);
+      a10.max(min).min(max).intoArray(out, o + outC);
+      a11.max(min).min(max).intoArray(out, o + outC + L);
+      a20.max(min).min(max).intoArray(out, o + 2 * outC);
+      a21.max(min).min(max).intoArray(out, o + 2 * outC + L);
+      a30.max(min).min(max).intoArray(out, o + 3 * outC);
+      a31.max(min).min(max).intoArray(out, o + 3 * outC + L);
+    } else {
+      // partial block: through this item's slot of the scratch array (JDK 17 allocates in masked stores)
+      final float[] tail = this.tail;
+      int t = (p / PIXELS) * SLOT, width = outC - oc0;
+      a00.max(min).min(max).intoArray(tail, t);
+      a01.max(min).min(max).intoArray(tail, t + L);
+      System.arraycopy(tail, t, out, o, width);
+      a10.max(min).min(max).intoArray(tail, t);
+      a11.max(min).min(max).intoArray(tail, t + L);
+      System.arraycopy(tail, t, out, o + outC, width);
+      a20.max(min).min(max).intoArray(tail, t);
+      a21.max(min).min(max).intoArray(tail, t + L);
+      System.arraycopy(tail, t, out, o + 2 * outC, width);
+      a30.max(min).min(max).intoArray(tail, t);
+      a31.max(min).min(max).intoArray(tail, t + L);
+      System.arraycopy(tail, t, out, o + 3 * outC, width);
+    }
+  }
+
+  private void tile1(int p, int blk) {
+    final float[] in = this.in, w = this.w;
+    final int inC = this.inC;
+    int i0 = inputPixel(p), oc0 = blk * WIDTH;
+    FloatVector a0 = FloatVector.fromArray(S, bias, oc0), a1 = FloatVector.fromArray(S, bias, oc0 + L);
+    for (int ic = 0, k = blk * inC * WIDTH; ic < inC; ic++, k += WIDTH) {
+      FloatVector x = FloatVector.broadcast(S, in[i0 + ic]);
+      a0 = FloatVector.fromArray(S, w, k).fma(x, a0);
+      a1 = FloatVector.fromArray(S, w, k + L).fma(x, a1);
+    }
+    int o = outOff + p * outC + oc0;
+    if (outC - oc0 >= WIDTH) {
+      a0.max(min).min(max).intoArray(out, o);
+      a1.max(min).min(max).intoArray(out, o + L);
+    } else {
+      int t = (p / PIXELS) * SLOT;
+      a0.max(min).min(max).intoArray(tail, t);
+      a1.max(min).min(max).intoArray(tail, t + L);
+      System.arraycopy(tail, t, out, o, outC - oc0);
+    }
+  }
+}
