@@ -110,7 +110,8 @@ final class BenchCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "model      %s%n", r.model());
     out.printf(Locale.ROOT, "setup      kernels %s, %d thread%s, %d warm-up, %d timed runs; %s on %s%n", r.kernels(), r.threads(),
         r.threads() > 1 ? "s" : "", r.warmup(), r.runs(), r.jdk(), r.osArch());
-    out.printf(Locale.ROOT, "init       %.2f ms (load + prepare); first inference %.2f ms%n", r.initMs(), r.firstMs());
+    out.printf(Locale.ROOT, "simd       %s%n", r.simd());
+    out.printf(Locale.ROOT, "init       %.2f ms (load + prepare); first inference %.2f ms (includes JIT warm-up)%n", r.initMs(), r.firstMs());
     out.printf(Locale.ROOT, "latency    min %.3f  median %.3f  mean %.3f  p90 %.3f  max %.3f  std %.3f ms%n",
         r.minMs(), r.medianMs(), r.meanMs(), r.p90Ms(), r.maxMs(), r.stdMs());
     out.printf(Locale.ROOT, "memory     arena %,d bytes; peak RSS %s%n", r.arenaBytes(),

@@ -20,8 +20,11 @@ import picocli.CommandLine.Parameters;
     description = {"Describes a .tflite model: inputs and outputs, operators with their options, tensor sizes,",
         "parameter count, bytes by type, per-tensor sparsity, the op set, metadata and labels."})
 final class InspectCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "MODEL", description = "the .tflite file")
+  @Parameters(paramLabel = "MODEL", arity = "0..1", description = "the .tflite file")
   Path model;
+
+  @Option(names = "--env", description = "describe the runtime instead (JVM, CPU architecture, kernels: Vector API or scalar, threads)")
+  boolean env;
 
   @Option(names = "--json", description = "print one JSON object instead of text")
   boolean json;
@@ -37,6 +40,27 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (env) {
+      PrintWriter out = spec.commandLine().getOut();
+      io.kompakt.engine.run.KernelRegistry r = io.kompakt.engine.run.KernelRegistry.defaults();
+      java.util.Map<String, Object> e = new java.util.LinkedHashMap<>();
+      e.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+      e.put("os_arch", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+      e.put("cpus", Runtime.getRuntime().availableProcessors());
+      e.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+      e.put("kernels_default", io.kompakt.engine.run.Interpreter.Kernels.fromSystemProperty().name().toLowerCase(java.util.Locale.ROOT));
+      e.put("simd", r.description());
+      e.put("ops_with_kernels", r.opNames().size());
+      if (json) {
+        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
+      } else {
+        e.forEach((k, v) -> out.printf("%-17s %s%n", k, v));
+        out.println("ops              " + String.join(", ", r.opNames()));
+      }
+      out.flush();
+      return 0;
+    }
+    if (model == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "give a MODEL (or --env)");
     if (!Files.exists(model)) throw new NoSuchFileException(model.toString());
     if (Files.isDirectory(model)) throw new IllegalArgumentException(model + " is a directory, not a .tflite file");
     Model m = Model.load(model);

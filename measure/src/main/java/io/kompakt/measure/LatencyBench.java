@@ -50,7 +50,7 @@ public final class LatencyBench {
   /** Everything measured. Field names follow the anchors' JSON (snake_case when printed). */
   public record Result(String model, int threads, String kernels, int runs, int warmup, double initMs, double firstMs,
                        double minMs, double medianMs, double meanMs, double p90Ms, double maxMs, double stdMs,
-                       long arenaBytes, long peakRssBytes, String jdk, String osArch, List<Double> runsMs,
+                       long arenaBytes, long peakRssBytes, String jdk, String osArch, String simd, List<Double> runsMs,
                        List<OpTime> byOpType, List<OpTime> byOp) {}
 
   /** Loads, prepares and times a model. */
@@ -100,7 +100,7 @@ public final class LatencyBench {
           c.warmup(), initMs, firstMs, st.getMin(), p.evaluate(v, 50), st.getMean(), p.evaluate(v, 90), st.getMax(),
           runs.size() > 1 ? st.getStandardDeviation() : 0, it.arenaBytes(), PeakMemory.peakRssBytes(),
           System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), System.getProperty("os.arch"),
-          runs, types, byOp);
+          io.kompakt.engine.run.KernelRegistry.defaults().description(), runs, types, byOp);
     } finally {
       it.close();
     }

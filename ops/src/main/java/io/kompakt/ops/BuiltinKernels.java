@@ -18,4 +18,8 @@ public final class BuiltinKernels implements KernelProvider {
     io.kompakt.ops.quant.QuantKernels.register(r);
     io.kompakt.ops.detection.DetectionKernels.register(r);
   }
+
+  /** Whether the fast kernels use the Vector API or scalar Java here. */
+  @Override
+  public String describe() { return "fast kernels: " + io.kompakt.ops.common.VectorSupport.describe(); }
 }

@@ -6,4 +6,7 @@ package io.kompakt.engine.run;
  */
 public interface KernelProvider {
   void register(KernelRegistry registry);
+
+  /** What these kernels run on, e.g. "Vector API, 512-bit float x16" (shown by bench and inspect --env). */
+  default String describe() { return ""; }
 }

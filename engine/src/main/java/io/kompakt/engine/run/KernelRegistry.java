@@ -10,6 +10,10 @@ import java.util.TreeSet;
 /** Op name (TFLite builtin name, or custom op name) to the factory that prepares it. */
 public final class KernelRegistry {
   private final Map<String, KernelFactory> factories = new LinkedHashMap<>();
+  private final java.util.List<String> descriptions = new java.util.ArrayList<>();
+
+  /** What the registered kernels run on (their providers' descriptions), or "" if none says. */
+  public String description() { return String.join("; ", descriptions); }
 
   /** Registers a factory for a builtin name (e.g. "CONV_2D") or a custom op name. */
   public void register(String opName, KernelFactory factory) {
@@ -37,7 +41,10 @@ public final class KernelRegistry {
         r = defaultRegistry;
         if (r == null) {
           r = new KernelRegistry();
-          for (KernelProvider p : ServiceLoader.load(KernelProvider.class, KernelRegistry.class.getClassLoader())) p.register(r);
+          for (KernelProvider p : ServiceLoader.load(KernelProvider.class, KernelRegistry.class.getClassLoader())) {
+            p.register(r);
+            if (!p.describe().isEmpty()) r.descriptions.add(p.describe());
+          }
           defaultRegistry = r;
         }
       }
