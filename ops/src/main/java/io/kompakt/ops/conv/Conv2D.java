@@ -55,6 +55,11 @@ public final class Conv2D {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perChannel(ctx, in, filter, out, outC, 0, activation);
       int inZp = in.zeroPoint(), outZp = out.zeroPoint();
+      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+        Conv2dInt8Fast.Kernel fast = Conv2dInt8Fast.prepare(g, filter.i8, filter.offset, false, 0, bias == null ? null : bias.i32,
+            bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), ctx.parallel());
+        return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
+      }
       return () -> Conv2dInt8Reference.run(g, in.i8, in.offset, inZp, filter.i8, filter.offset,
           bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp,
           q.multiplier(), q.shift(), q.actMin(), q.actMax());
@@ -65,6 +70,11 @@ public final class Conv2D {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perTensor(ctx, in, filter, out, outC, activation);
       int inZp = in.zeroPoint(), filterZp = filter.zeroPoint(), outZp = out.zeroPoint();
+      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+        Conv2dInt8Fast.Kernel fast = Conv2dInt8Fast.prepare(g, filter.i8, filter.offset, true, filterZp, bias == null ? null : bias.i32,
+            bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), ctx.parallel());
+        return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
+      }
       int m = q.multiplier()[0], s = q.shift()[0];
       return () -> Conv2dUint8Reference.run(g, in.i8, in.offset, inZp, filter.i8, filter.offset, filterZp,
           bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp, m, s, q.actMin(), q.actMax());

@@ -64,6 +64,12 @@ public final class FullyConnected {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = requant(ctx, in, weights, out, units, activation);
       int inZp = in.zeroPoint(), wZp = weightsOffsetZeroPoint(weights), outZp = out.zeroPoint();
+      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && weights.constant && (bias == null || bias.constant)) {
+        FullyConnectedInt8Fast.Kernel fast = FullyConnectedInt8Fast.prepare(batch, depth, units, weights.i8, weights.offset, false,
+            wZp, bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
+            q.actMax(), ctx.parallel());
+        return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
+      }
       return () -> FullyConnectedInt8Reference.run(batch, depth, units, in.i8, in.offset, inZp, weights.i8, weights.offset, wZp,
           bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp,
           q.multiplier(), q.shift(), q.actMin(), q.actMax());
@@ -74,6 +80,12 @@ public final class FullyConnected {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perTensor(ctx, in, weights, out, units, activation);
       int inZp = in.zeroPoint(), wZp = weights.zeroPoint(), outZp = out.zeroPoint();
+      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && weights.constant && (bias == null || bias.constant)) {
+        FullyConnectedInt8Fast.Kernel fast = FullyConnectedInt8Fast.prepare(batch, depth, units, weights.i8, weights.offset, true,
+            wZp, bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
+            q.actMax(), ctx.parallel());
+        return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
+      }
       int m = q.multiplier()[0], s = q.shift()[0];
       return () -> FullyConnectedUint8Reference.run(batch, depth, units, in.i8, in.offset, inZp, weights.i8, weights.offset, wZp,
           bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.i8, out.offset, outZp, m, s, q.actMin(), q.actMax());

@@ -1,0 +1,48 @@
+package io.kompakt.ops.dense;
+
+import io.kompakt.engine.run.Parallel;
+
+/**
+ * Fast integer FULLY_CONNECTED, int8 ({@link FullyConnectedInt8Reference}: per channel, or per tensor with the weights'
+ * zero point) and uint8 ({@link FullyConnectedUint8Reference}): prepares a kernel for one geometry ([batch, depth]
+ * input, [units, depth] weights). Bit-exact with the reference kernels: the same int32 sums
+ * {@code bias + sum (w - wZp) * (x - inZp)} (wrapping addition does not depend on order) and the same requantization.
+ *
+ * <p>As {@link FullyConnectedF32Fast}: the weights are repacked once, here, into int rows [block][depth] of a block of
+ * units each, their zero point subtracted, so the innermost loop runs over the block's units:
+ * {@code acc[j] += (x[b][d] - inZp) * w[d][j]}. Work items are the blocks of units; results are identical for any
+ * thread count; after warm-up a run allocates nothing. Weights and bias are read at prepare only.
+ */
+public final class FullyConnectedInt8Fast {
+  private FullyConnectedInt8Fast() {}
+
+  /** A prepared layer: reads [batch][depth] at {@code inOff}, writes [batch][units] at {@code outOff}. */
+  public interface Kernel {
+    void run(byte[] in, int inOff, byte[] out, int outOff);
+  }
+
+  /**
+   * Prepares a kernel.
+   *
+   * @param weights    [units][depth] from {@code wOff}
+   * @param unsigned   uint8 tensors (values {@code b & 0xFF}); else int8
+   * @param wZp        the weights' zero point that the reference subtracts
+   * @param bias       [units] from {@code bOff}, or null
+   * @param multiplier per unit (the one multiplier repeated when per tensor)
+   * @param parallel   threads to split the work over, or null for the calling thread only
+   */
+  public static Kernel prepare(int batch, int depth, int units, byte[] weights, int wOff, boolean unsigned, int wZp, int[] bias,
+                               int bOff, int inZp, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
+                               Parallel parallel) {
+    if (batch < 0 || depth < 1 || units < 1) {
+      throw new IllegalArgumentException("bad fully connected geometry: batch " + batch + ", depth " + depth + ", units " + units);
+    }
+    if ((long) batch * depth > Integer.MAX_VALUE || (long) batch * units > Integer.MAX_VALUE
+        || (long) depth * (units + 256) > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("fully connected layer too large for int indexing: batch " + batch + ", depth " + depth
+          + ", units " + units);
+    }
+    return new FullyConnectedInt8Scalar(batch, depth, units, weights, wOff, unsigned, wZp, bias, bOff, inZp, outZp, multiplier,
+        shift, actMin, actMax, parallel);
+  }
+}
