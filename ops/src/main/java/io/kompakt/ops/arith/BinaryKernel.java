@@ -46,6 +46,28 @@ final class BinaryKernel {
     if (a.type == TensorType.FLOAT32) {
       int[] ia = Broadcast.indexMap(a.shape, shape), ib = Broadcast.indexMap(b.shape, shape);
       float min = range[0], max = range[1];
+      if (io.kompakt.ops.common.VectorSupport.variant(ctx) != io.kompakt.ops.common.VectorSupport.Variant.REFERENCE) {
+        // fast paths without index maps: b (or a) equal-shaped or repeating with a period (scalar, per-channel)
+        int pb = Broadcast.period(ib), pa = Broadcast.period(ia);
+        if (pa == ia.length && pb > 0) {
+          return () -> {
+            float[] x = a.f32, y = b.f32, z = out.f32;
+            int ao = a.offset, bo = b.offset, oo = out.offset, n = ia.length;
+            for (int base = 0; base < n; base += pb) {
+              for (int j = 0; j < pb; j++) z[oo + base + j] = Activation.clamp(floatOp.apply(x[ao + base + j], y[bo + j]), min, max);
+            }
+          };
+        }
+        if (pb == ib.length && pa > 0) {
+          return () -> {
+            float[] x = a.f32, y = b.f32, z = out.f32;
+            int ao = a.offset, bo = b.offset, oo = out.offset, n = ib.length;
+            for (int base = 0; base < n; base += pa) {
+              for (int j = 0; j < pa; j++) z[oo + base + j] = Activation.clamp(floatOp.apply(x[ao + j], y[bo + base + j]), min, max);
+            }
+          };
+        }
+      }
       return () -> {
         float[] x = a.f32, y = b.f32, z = out.f32;
         int ao = a.offset, bo = b.offset, oo = out.offset;

@@ -51,4 +51,18 @@ public final class Broadcast {
     }
     return map;
   }
+
+  /**
+   * The period P if {@code map[i] == i % P} for every i (P == map.length: the identity; 1: a scalar repeated;
+   * C: a per-channel vector repeated over pixels), else -1. For fast paths chosen at prepare.
+   */
+  public static int period(int[] map) {
+    int n = map.length;
+    if (n == 0) return -1;
+    int p = 1;
+    while (p < n && map[p] != 0) p++;
+    if (n % p != 0) return -1;
+    for (int i = 0; i < n; i++) if (map[i] != i % p) return -1;
+    return p;
+  }
 }

@@ -58,6 +58,22 @@ public final class Reduce {
     int inSize = in.size(), outSize = out.size(), n = count;
     if (in.type == TensorType.FLOAT32) {
       ctx.requireType(out, TensorType.FLOAT32);
+      if (io.kompakt.ops.common.VectorSupport.variant(ctx) != io.kompakt.ops.common.VectorSupport.Variant.REFERENCE) {
+        // the same sums in the same order, with each input element's output index computed once at prepare
+        int[] outIndex = new int[inSize];
+        for (int i = 0; i < inSize; i++) {
+          int o = 0;
+          for (int d = 0; d < rank; d++) o += (i / inStrides[d]) % dims[d] * outStrides[d];
+          outIndex[i] = o;
+        }
+        return () -> {
+          float[] x = in.f32, y = out.f32;
+          int io = in.offset, oo = out.offset;
+          for (int o = 0; o < outSize; o++) y[oo + o] = 0f;
+          for (int i = 0; i < inSize; i++) y[oo + outIndex[i]] += x[io + i];
+          if (mean) for (int o = 0; o < outSize; o++) y[oo + o] = y[oo + o] / (float) n;
+        };
+      }
       return () -> run(in.f32, in.offset, inSize, dims, inStrides, outStrides, out.f32, out.offset, outSize, mean, n);
     }
     if (io.kompakt.ops.common.QuantMath.isQuantizedType(in.type)) {

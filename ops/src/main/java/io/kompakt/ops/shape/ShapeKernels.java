@@ -2,7 +2,7 @@ package io.kompakt.ops.shape;
 
 import io.kompakt.engine.run.KernelRegistry;
 
-/** Registers the shape kernels: RESHAPE, SQUEEZE, EXPAND_DIMS, SHAPE, PACK, UNPACK, CONCATENATION, SPLIT, STRIDED_SLICE, SLICE, TRANSPOSE, GATHER, ARG_MAX, CAST, PAD, PADV2, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND. */
+/** Registers the shape kernels: RESHAPE, SQUEEZE, EXPAND_DIMS, SHAPE, PACK, UNPACK, CONCATENATION, SPLIT, STRIDED_SLICE, SLICE, TRANSPOSE, GATHER, ARG_MAX, CAST, PAD, PADV2, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, DENSIFY. */
 public final class ShapeKernels {
   private ShapeKernels() {}
 
@@ -25,5 +25,6 @@ public final class ShapeKernels {
     r.register("PADV2", Pad::prepare);
     r.register("SPACE_TO_BATCH_ND", SpaceToBatchNd::prepare);
     r.register("BATCH_TO_SPACE_ND", BatchToSpaceNd::prepare);
+    r.register("DENSIFY", Densify::prepare);
   }
 }
