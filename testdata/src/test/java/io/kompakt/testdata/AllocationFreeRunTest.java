@@ -20,12 +20,27 @@ class AllocationFreeRunTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("networks")
   void runAllocatesNothing(String network) {
+    check(Model.from(ModelWriter.toBytes(Networks.byName(network, 1))), Interpreter.Kernels.REFERENCE, network);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource({"mobilenet_v2_1.0_224_quant", "tf2_mobilenet_v2_1.0_224_ptq", "person_detect",
+      "mobilenet_v1_0.25_224_1_default_1"})
+  void quantizedAndFastKernelsAllocateNothing(String name) throws Exception {
+    assumeTrue(Shared.available(), Shared.SKIP_MESSAGE);
+    Model m = Model.load(Shared.resolve("models").resolve(name + ".tflite"));
+    check(m, Interpreter.Kernels.REFERENCE, name + " reference");
+    check(m, Interpreter.Kernels.AUTO, name + " auto");
+  }
+
+  private static void check(Model m, Interpreter.Kernels kernels, String what) {
     java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
     assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "this JVM does not count allocated bytes per thread");
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) bean;
-    Model m = Model.from(ModelWriter.toBytes(Networks.byName(network, 1)));
-    try (Interpreter it = new Interpreter(m, new Interpreter.Options().setKernels(Interpreter.Kernels.REFERENCE))) {
-      for (int i = 0; i < 3; i++) it.invoke();
+    String network = what;
+    try (Interpreter it = new Interpreter(m, new Interpreter.Options().setKernels(kernels))) {
+      // the Vector API kernels allocate until the JIT has compiled them: warm up well past that
+      for (int i = 0; i < (kernels == Interpreter.Kernels.REFERENCE ? 3 : 25); i++) it.invoke();
       long id = Thread.currentThread().getId();
       long least = Long.MAX_VALUE;
       for (int attempt = 0; attempt < 3 && least > 0; attempt++) { // a JIT event may allocate once; a kernel would every time

@@ -209,6 +209,9 @@ public final class QuantMath {
    * gemmlowp exp_on_negative_values: exp(a) for a <= 0 given with {@code integerBits} integer bits (raw int32),
    * the result in Q0.31.
    */
+  /** exp(-2^e) for e = -2 .. 4 in Q0.31: gemmlowp's barrel-shifter constants (a constant: no allocation per call). */
+  private static final int[] EXP_BARREL_MULTIPLIERS = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+
   public static int expOnNegativeValues(int a, int integerBits) {
     int fractionalBits = 31 - integerBits;
     int oneQuarter = 1 << (fractionalBits - 2);
@@ -216,7 +219,7 @@ public final class QuantMath {
     int aModQuarterMinusQuarter = (a & mask) - oneQuarter;
     int result = expOnIntervalNegativeQuarterTo0(saturatingRoundingMultiplyByPOT(aModQuarterMinusQuarter, integerBits));
     int remainder = aModQuarterMinusQuarter - a;
-    final int[] multipliers = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+    int[] multipliers = EXP_BARREL_MULTIPLIERS;
     for (int e = -2; e <= 4; e++) {
       if (integerBits > e) {
         int shift = fractionalBits + e;
