@@ -286,13 +286,14 @@ public final class Interpreter implements AutoCloseable {
     RuntimeTensor r = new RuntimeTensor(t.index(), t.name(), t.type(), t.shape(), t.quantization());
     if (!t.isConstant()) return r;
     String where = "model '" + model.source() + "', tensor " + t.index() + " '" + t.name() + "'";
-    if (t.sparsity() != null) throw new UnsupportedOpException(where + ": sparse constant tensors are not supported yet");
     if (RuntimeTensor.storage(t.type()) == RuntimeTensor.Storage.NONE) {
       throw new UnsupportedOpException(where + ": constant of type " + t.type().lowerName() + " is not supported");
     }
     r.allocateOwn();
     r.constant = true;
-    ByteBuffer d = t.dataView().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer d = t.sparsity() == null ? t.dataView().order(ByteOrder.LITTLE_ENDIAN)
+        : ByteBuffer.wrap(io.kompakt.engine.model.Densifier.densify(where, t.type(), t.shape(), t.sparsity(), t.dataView()))
+            .order(ByteOrder.LITTLE_ENDIAN);
     int n = r.size();
     switch (t.type()) {
       case FLOAT32: d.asFloatBuffer().get(r.f32, 0, n); break;
