@@ -21,7 +21,7 @@ select=(--select-package io.kompakt.ops)
 [ "${1:-}" = "--quick" ] && select=(--select-package io.kompakt.ops.conv --select-package io.kompakt.ops.dense)
 echo "pi4-check: kernel tests on the emulated Cortex-A72 (slow) ..."
 bash "$emu" java --add-modules jdk.incubator.vector -Xmx1g -jar "$launcher" execute --class-path "$cp" "${select[@]}" \
-  --details=summary --disable-banner 2>&1 | grep -v "^WARNING: Using incubator" | tail -15
+  --details=summary --disable-banner 2>&1 | grep -v "^WARNING: Using incubator" | grep -v "^If you are an AI Agent" | tail -40
 echo "pi4-check: golden runs ..."
 fail=0
 for m in tf2_mobilenet_v2_1.0_224_ptq hello_world_int8 simple_add_model; do

@@ -34,6 +34,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "5", paramLabel = "N", description = "untimed runs first (default: ${DEFAULT-VALUE})")
   int warmup;
 
+  @Option(names = "--warmup-time", defaultValue = "1", paramLabel = "SECONDS",
+      description = "and warm up at least this long: the JIT needs it on small models (default: ${DEFAULT-VALUE})")
+  double warmupTime;
+
   @Option(names = "--time", defaultValue = "0", paramLabel = "SECONDS", description = "stop timing after this long (0: run all --runs)")
   double time;
 
@@ -78,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
         throw new NoSuchFileException(p.toAbsolutePath().getParent() + " (output folder)");
       }
     }
-    LatencyBench.Config config = new LatencyBench.Config(warmup, runs, time, cooldown, threads, k, seed);
+    LatencyBench.Config config = new LatencyBench.Config(warmup, warmupTime, runs, time, cooldown, threads, k, seed);
     LatencyBench.Result r;
     boolean bar = System.console() != null && !json && warmup + runs >= 20;
     if (bar) {

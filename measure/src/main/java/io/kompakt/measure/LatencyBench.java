@@ -25,13 +25,16 @@ public final class LatencyBench {
   /**
    * What to run.
    *
+   * @param warmup untimed runs first (at least this many)
+   * @param warmupSeconds and at least this long: the JIT compiles a small model's kernels only after thousands of runs
    * @param runs timed runs (at least 1)
    * @param timeBudgetSeconds if > 0, stop timing runs once this much time has passed (at least one run)
    * @param cooldownMs pause between timed runs (lets a small device cool down, as the seeds measured)
    */
-  public record Config(int warmup, int runs, double timeBudgetSeconds, int cooldownMs, int threads,
+  public record Config(int warmup, double warmupSeconds, int runs, double timeBudgetSeconds, int cooldownMs, int threads,
                        Interpreter.Kernels kernels, long seed) {
     public Config {
+      if (warmupSeconds < 0) throw new IllegalArgumentException("warm-up time must be 0 or more seconds, not " + warmupSeconds);
       if (warmup < 0) throw new IllegalArgumentException("warm-up runs must be 0 or more, not " + warmup);
       if (runs < 1) throw new IllegalArgumentException("runs must be at least 1, not " + runs);
       if (cooldownMs < 0) throw new IllegalArgumentException("cooldown must be 0 or more ms, not " + cooldownMs);
@@ -64,9 +67,12 @@ public final class LatencyBench {
       long f0 = System.nanoTime();
       it.invoke();
       double firstMs = (System.nanoTime() - f0) / 1e6;
-      for (int i = 0; i < c.warmup(); i++) {
+      long warmEnd = System.nanoTime() + (long) (c.warmupSeconds() * 1e9);
+      int warmed = 0;
+      while (warmed < c.warmup() || System.nanoTime() < warmEnd) {
         it.invoke();
-        if (progress != null) progress.step("warm-up", i + 1, c.warmup());
+        warmed++;
+        if (progress != null && warmed <= c.warmup()) progress.step("warm-up", warmed, c.warmup());
       }
       long[] opNanos = new long[it.kernelCount()];
       List<Double> runs = new ArrayList<>();
@@ -97,7 +103,7 @@ public final class LatencyBench {
       byType.forEach((k, ms) -> types.add(new OpTime(k, -1, ms, sumMs == 0 ? 0 : ms / sumMs)));
       types.sort(Comparator.comparingDouble(OpTime::ms).reversed());
       return new Result(file.toString(), c.threads(), c.kernels().name().toLowerCase(java.util.Locale.ROOT), runs.size(),
-          c.warmup(), initMs, firstMs, st.getMin(), p.evaluate(v, 50), st.getMean(), p.evaluate(v, 90), st.getMax(),
+          warmed, initMs, firstMs, st.getMin(), p.evaluate(v, 50), st.getMean(), p.evaluate(v, 90), st.getMax(),
           runs.size() > 1 ? st.getStandardDeviation() : 0, it.arenaBytes(), PeakMemory.peakRssBytes(),
           System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), System.getProperty("os.arch"),
           io.kompakt.engine.run.KernelRegistry.defaults().description(), runs, types, byOp);
