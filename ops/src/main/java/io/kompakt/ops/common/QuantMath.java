@@ -87,7 +87,9 @@ public final class QuantMath {
   /** zero_point + round(value / scale) in float, as TFLite's Quantize helper of the activation range does. */
   public static int quantize(float value, float scale, int zeroPoint) {
     float scaled = value / scale;
-    return zeroPoint + (int) roundHalfAwayFromZero(scaled);
+    // saturating where TFLite's int32 cast would overflow (undefined in C++; only degenerate scales get there)
+    long q = zeroPoint + (long) roundHalfAwayFromZero(scaled);
+    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, q));
   }
 
   /** std::round for floats: half away from zero. */

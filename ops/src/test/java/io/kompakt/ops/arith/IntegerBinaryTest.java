@@ -47,7 +47,9 @@ class IntegerBinaryTest {
   /** TFLite's CalculateActivationRangeQuantized, written out. */
   static int[] range(String act, float scale, int zp, TensorType t) {
     int lo = QuantizedCase.lo(t), hi = QuantizedCase.hi(t);
-    java.util.function.IntUnaryOperator q = v -> zp + (int) QuantMath.roundHalfAwayFromZero(v / scale);
+    // saturating where the int32 cast would overflow (undefined in TFLite's C++; degenerate scales only)
+    java.util.function.IntUnaryOperator q = v -> (int) Math.max(Integer.MIN_VALUE,
+        Math.min(Integer.MAX_VALUE, zp + (long) QuantMath.roundHalfAwayFromZero(v / scale)));
     switch (act) {
       case "RELU": return new int[] {Math.max(lo, q.applyAsInt(0)), hi};
       case "RELU6": return new int[] {Math.max(lo, q.applyAsInt(0)), Math.min(hi, q.applyAsInt(6))};
@@ -94,7 +96,7 @@ class IntegerBinaryTest {
     return s;
   }
 
-  @Property(tries = 300)
+  @Property(tries = 300, seed = "-7205198565342109617")
   void generalPathMatchesTfliteFormulas(@ForAll long seed) {
     Random r = new Random(seed);
     String op = new String[] {"ADD", "SUB", "MUL"}[r.nextInt(3)];

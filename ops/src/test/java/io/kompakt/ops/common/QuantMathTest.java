@@ -71,6 +71,14 @@ class QuantMathTest {
   }
 
   @Test
+  void quantizeSaturatesInsteadOfWrapping() {
+    // 6 / 1e-12 is far beyond int32: TFLite's cast is undefined there; Kompakt saturates (an RELU6 bound stays the top)
+    assertEquals(Integer.MAX_VALUE, QuantMath.quantize(6f, 1e-12f, 255));
+    assertEquals(Integer.MIN_VALUE, QuantMath.quantize(-6f, 1e-12f, -128));
+    assertEquals(255, QuantMath.activationRange("RELU6", 1e-12f, 255, 0, 255)[1]);
+  }
+
+  @Test
   void roundHalfAwayFromZero() {
     assertEquals(3f, QuantMath.roundHalfAwayFromZero(2.5f));
     assertEquals(-3f, QuantMath.roundHalfAwayFromZero(-2.5f));
