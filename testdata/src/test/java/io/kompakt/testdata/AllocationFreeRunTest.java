@@ -30,7 +30,9 @@ class AllocationFreeRunTest {
     assumeTrue(Shared.available(), Shared.SKIP_MESSAGE);
     Model m = Model.load(Shared.resolve("models").resolve(name + ".tflite"));
     check(m, Interpreter.Kernels.REFERENCE, name + " reference");
-    check(m, Interpreter.Kernels.AUTO, name + " auto");
+    // the scalar fast kernels; the Vector API ones reach zero only once the JIT has compiled them, which takes a
+    // JDK-dependent number of runs (measured with JMH -prof gc instead: docs/performance.md)
+    check(m, Interpreter.Kernels.SCALAR, name + " scalar");
   }
 
   private static void check(Model m, Interpreter.Kernels kernels, String what) {
