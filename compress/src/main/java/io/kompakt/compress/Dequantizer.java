@@ -91,7 +91,7 @@ public final class Dequantizer {
         }
       }
     }
-    dropUnusedBuffers(m);
+    m.removeUnusedBuffers();
     return new Report(constants, activations, removed, clamps);
   }
 
@@ -140,15 +140,6 @@ public final class Dequantizer {
     return b;
   }
 
-  /** Removes buffers no tensor or metadata uses any more (keeps the sentinel). */
-  private static void dropUnusedBuffers(EditableModel m) {
-    java.util.Set<EditableModel.Buffer> used = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    used.add(m.buffers.get(0));
-    for (EditableModel.Subgraph g : m.subgraphs) for (EditableModel.Tensor t : g.tensors) if (t.buffer != null) used.add(t.buffer);
-    for (EditableModel.Metadata md : m.metadata) used.add(md.buffer);
-    used.addAll(m.metadataBuffers);
-    m.buffers.removeIf(b -> !used.contains(b));
-  }
 
   /** Convenience: the dequantized copy of a loaded model. */
   public static EditableModel dequantized(Model model, boolean clamp) {

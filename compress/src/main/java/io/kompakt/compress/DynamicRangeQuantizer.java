@@ -144,7 +144,7 @@ public final class DynamicRangeQuantizer {
       used.addAll(graphIo);
       g.tensors.removeIf(t -> made.containsKey(t) && !used.contains(t));
     }
-    dropUnusedBuffers(m);
+    m.removeUnusedBuffers();
     return new Report(quantized, small, floatBytes, int8Bytes);
   }
 
@@ -234,13 +234,4 @@ public final class DynamicRangeQuantizer {
     return c;
   }
 
-  /** Removes buffers no tensor or metadata uses any more (keeps the sentinel). */
-  private static void dropUnusedBuffers(EditableModel m) {
-    Set<EditableModel.Buffer> used = Collections.newSetFromMap(new IdentityHashMap<>());
-    used.add(m.buffers.get(0));
-    for (EditableModel.Subgraph g : m.subgraphs) for (EditableModel.Tensor t : g.tensors) if (t.buffer != null) used.add(t.buffer);
-    for (EditableModel.Metadata md : m.metadata) used.add(md.buffer);
-    used.addAll(m.metadataBuffers);
-    m.buffers.removeIf(b -> !used.contains(b));
-  }
 }

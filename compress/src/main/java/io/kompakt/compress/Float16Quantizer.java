@@ -7,9 +7,7 @@ import io.kompakt.engine.run.Float16;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Float16 weights as TFLite's converter writes them ({@code optimizations=[DEFAULT], supported_types=[float16]}):
@@ -24,7 +22,6 @@ public final class Float16Quantizer {
   public static int quantize(EditableModel m, int minElements) {
     int converted = 0;
     for (EditableModel.Subgraph g : m.subgraphs) {
-      Map<EditableModel.Tensor, EditableModel.Tensor> halfOf = new IdentityHashMap<>();
       List<EditableModel.Operator> dequantizeOps = new ArrayList<>();
       for (EditableModel.Tensor t : new ArrayList<>(g.tensors)) {
         if (t.type != TensorType.FLOAT32 || t.buffer == null || t.buffer.size() == 0 || t.elementCount() < minElements) continue;
@@ -42,17 +39,11 @@ public final class Float16Quantizer {
         dq.inputs.add(half);
         dq.outputs.add(t);
         dequantizeOps.add(dq);
-        halfOf.put(t, half);
         converted++;
       }
       g.operators.addAll(0, dequantizeOps); // the converter puts them first
     }
-    java.util.Set<EditableModel.Buffer> used = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    used.add(m.buffers.get(0));
-    for (EditableModel.Subgraph g : m.subgraphs) for (EditableModel.Tensor t : g.tensors) if (t.buffer != null) used.add(t.buffer);
-    for (EditableModel.Metadata md : m.metadata) used.add(md.buffer);
-    used.addAll(m.metadataBuffers);
-    m.buffers.removeIf(b -> !used.contains(b));
+    m.removeUnusedBuffers();
     return converted;
   }
 }

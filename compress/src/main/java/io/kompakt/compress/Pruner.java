@@ -151,7 +151,7 @@ public final class Pruner {
       zerosAfter += za;
       layers.add(new Layer(w.name, t.op, w.shape.clone(), n == 0 ? 0 : (double) zb / n, n == 0 ? 0 : (double) za / n));
     }
-    dropUnusedBuffers(m);
+    m.removeUnusedBuffers();
     return new Report(layers, total, total == 0 ? 0 : (double) zerosBefore / total, total == 0 ? 0 : (double) zerosAfter / total);
   }
 
@@ -313,15 +313,6 @@ public final class Pruner {
     return b;
   }
 
-  /** Removes buffers no tensor or metadata uses any more (keeps the sentinel). */
-  static void dropUnusedBuffers(EditableModel m) {
-    Set<EditableModel.Buffer> used = Collections.newSetFromMap(new IdentityHashMap<>());
-    used.add(m.buffers.get(0));
-    for (EditableModel.Subgraph g : m.subgraphs) for (EditableModel.Tensor t : g.tensors) if (t.buffer != null) used.add(t.buffer);
-    for (EditableModel.Metadata md : m.metadata) used.add(md.buffer);
-    used.addAll(m.metadataBuffers);
-    m.buffers.removeIf(b -> !used.contains(b));
-  }
 
   /**
    * The polynomial-decay sparsity schedule of TF Model Optimization's {@code PolynomialDecay}, for pruning while

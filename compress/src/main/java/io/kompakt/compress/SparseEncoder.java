@@ -214,7 +214,7 @@ public final class SparseEncoder {
       g.operators.addAll(0, densifyOps);
       densify += densifyOps.size();
     }
-    Pruner.dropUnusedBuffers(m);
+    m.removeUnusedBuffers();
     return new Report(entries, densify);
   }
 

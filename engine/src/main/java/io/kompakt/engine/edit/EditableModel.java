@@ -148,6 +148,16 @@ public final class EditableModel {
     return b;
   }
 
+  /** Removes buffers that no tensor or metadata uses any more (keeps the sentinel), e.g. after weights were replaced. */
+  public void removeUnusedBuffers() {
+    java.util.Set<Buffer> used = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    used.add(buffers.get(0));
+    for (Subgraph g : subgraphs) for (Tensor t : g.tensors) if (t.buffer != null) used.add(t.buffer);
+    for (Metadata md : metadata) used.add(md.buffer);
+    used.addAll(metadataBuffers);
+    buffers.removeIf(b -> !used.contains(b));
+  }
+
   /** A new subgraph, appended. */
   public Subgraph addSubgraph(String name) {
     Subgraph s = new Subgraph();

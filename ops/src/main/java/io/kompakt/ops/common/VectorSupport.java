@@ -84,4 +84,13 @@ public final class VectorSupport {
       default: return AVAILABLE ? Variant.VECTOR : Variant.SCALAR;
     }
   }
+
+  /**
+   * Whether an op may use a fast kernel: a non-reference variant, and weights (and bias, if any) constant, since fast
+   * kernels repack them once at prepare.
+   */
+  public static boolean fastApplies(OpContext ctx, io.kompakt.engine.run.RuntimeTensor weights,
+                                    io.kompakt.engine.run.RuntimeTensor bias) {
+    return variant(ctx) != Variant.REFERENCE && weights.constant && (bias == null || bias.constant);
+  }
 }

@@ -40,7 +40,7 @@ public final class Conv2D {
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
       float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
       VectorSupport.Variant variant = VectorSupport.variant(ctx);
-      if (variant != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, filter, bias)) {
         Conv2dF32Fast.Kernel fast = Conv2dF32Fast.prepare(g, filter.f32, filter.offset, bias == null ? null : bias.f32,
             bias == null ? 0 : bias.offset, range[0], range[1], variant == VectorSupport.Variant.VECTOR, ctx.parallel());
         return () -> fast.run(in.f32, in.offset, out.f32, out.offset);
@@ -55,7 +55,7 @@ public final class Conv2D {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perChannel(ctx, in, filter, out, outC, 0, activation);
       int inZp = in.zeroPoint(), outZp = out.zeroPoint();
-      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, filter, bias)) {
         Conv2dInt8Fast.Kernel fast = Conv2dInt8Fast.prepare(g, filter.i8, filter.offset, false, 0, bias == null ? null : bias.i32,
             bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
@@ -70,7 +70,7 @@ public final class Conv2D {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perTensor(ctx, in, filter, out, outC, activation);
       int inZp = in.zeroPoint(), filterZp = filter.zeroPoint(), outZp = out.zeroPoint();
-      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, filter, bias)) {
         Conv2dInt8Fast.Kernel fast = Conv2dInt8Fast.prepare(g, filter.i8, filter.offset, true, filterZp, bias == null ? null : bias.i32,
             bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);

@@ -47,7 +47,7 @@ public final class DepthwiseConv2D {
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
       float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
       VectorSupport.Variant variant = VectorSupport.variant(ctx);
-      if (variant != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, filter, bias)) {
         DepthwiseConv2dF32Fast.Kernel fast = DepthwiseConv2dF32Fast.prepare(g, filter.f32, filter.offset, bias == null ? null : bias.f32,
             bias == null ? 0 : bias.offset, range[0], range[1], variant == VectorSupport.Variant.VECTOR, ctx.parallel());
         return () -> fast.run(in.f32, in.offset, out.f32, out.offset);
@@ -62,7 +62,7 @@ public final class DepthwiseConv2D {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perChannel(ctx, in, filter, out, outC, 3, activation);
       int inZp = in.zeroPoint(), outZp = out.zeroPoint();
-      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, filter, bias)) {
         DepthwiseConv2dInt8Fast.Kernel fast = DepthwiseConv2dInt8Fast.prepare(g, filter.i8, filter.offset, false, 0,
             bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
             q.actMax(), ctx.parallel());
@@ -78,7 +78,7 @@ public final class DepthwiseConv2D {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perTensor(ctx, in, filter, out, outC, activation);
       int inZp = in.zeroPoint(), filterZp = filter.zeroPoint(), outZp = out.zeroPoint();
-      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && filter.constant && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, filter, bias)) {
         DepthwiseConv2dInt8Fast.Kernel fast = DepthwiseConv2dInt8Fast.prepare(g, filter.i8, filter.offset, true, filterZp,
             bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
             q.actMax(), ctx.parallel());

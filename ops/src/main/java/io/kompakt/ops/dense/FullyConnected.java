@@ -48,7 +48,7 @@ public final class FullyConnected {
       if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
       float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
       VectorSupport.Variant variant = VectorSupport.variant(ctx);
-      if (variant != VectorSupport.Variant.REFERENCE && worthFast(batch, depth, units) && weights.constant && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, weights, bias) && worthFast(batch, depth, units)) {
         FullyConnectedF32Fast.Kernel fast = FullyConnectedF32Fast.prepare(batch, depth, units, weights.f32, weights.offset,
             bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, range[0], range[1], variant == VectorSupport.Variant.VECTOR,
             ctx.parallel());
@@ -64,8 +64,7 @@ public final class FullyConnected {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = requant(ctx, in, weights, out, units, activation);
       int inZp = in.zeroPoint(), wZp = weightsOffsetZeroPoint(weights), outZp = out.zeroPoint();
-      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && worthFast(batch, depth, units) && weights.constant
-          && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, weights, bias) && worthFast(batch, depth, units)) {
         FullyConnectedInt8Fast.Kernel fast = FullyConnectedInt8Fast.prepare(batch, depth, units, weights.i8, weights.offset, false,
             wZp, bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
             q.actMax(), ctx.parallel());
@@ -81,8 +80,7 @@ public final class FullyConnected {
       if (bias != null) ctx.requireType(bias, TensorType.INT32);
       ConvQuantParams.Requant q = ConvQuantParams.perTensor(ctx, in, weights, out, units, activation);
       int inZp = in.zeroPoint(), wZp = weights.zeroPoint(), outZp = out.zeroPoint();
-      if (VectorSupport.variant(ctx) != VectorSupport.Variant.REFERENCE && worthFast(batch, depth, units) && weights.constant
-          && (bias == null || bias.constant)) {
+      if (VectorSupport.fastApplies(ctx, weights, bias) && worthFast(batch, depth, units)) {
         FullyConnectedInt8Fast.Kernel fast = FullyConnectedInt8Fast.prepare(batch, depth, units, weights.i8, weights.offset, true,
             wZp, bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
             q.actMax(), ctx.parallel());
