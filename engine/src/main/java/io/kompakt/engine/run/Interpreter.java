@@ -89,6 +89,7 @@ public final class Interpreter implements AutoCloseable {
   private boolean allocated;
   private boolean closed;
   private final Parallel parallel;
+  private SharedScratch scratch = new SharedScratch();
 
   public Interpreter(Model model) { this(model, new Options()); }
 
@@ -167,6 +168,9 @@ public final class Interpreter implements AutoCloseable {
   /** Bytes of the arena holding the intermediate tensors. */
   public long arenaBytes() { return arenaBytes; }
 
+  /** Bytes of the scratch arrays the kernels share (e.g. float copies of integer tensors for the exact float kernels). */
+  public long scratchBytes() { return scratch.bytes(); }
+
   /** Wall time of the last run in nanoseconds, or -1 before the first. */
   public long getLastInferenceDurationNanoseconds() { return lastRunNanos; }
 
@@ -179,6 +183,7 @@ public final class Interpreter implements AutoCloseable {
     if (allocated) return;
     KernelRegistry registry = options.getRegistry();
     String name = model.source();
+    scratch = new SharedScratch();
     for (int i = 0; i < tensors.length; i++) tensors[i] = load(graph.tensor(i));
     for (int i = 0; i < resized.length; i++) if (resized[i] != null) tensors[graph.inputs()[i]].shape = resized[i].clone();
     for (int i : graph.inputs()) {
@@ -207,7 +212,7 @@ public final class Interpreter implements AutoCloseable {
       }
       Kernel k;
       try {
-        k = f.prepare(new OpContext(op, in, out, options, name, parallel));
+        k = f.prepare(new OpContext(op, in, out, options, name, parallel, scratch));
       } catch (UnsupportedOpException | ModelFormatException e) {
         throw e;
       } catch (RuntimeException e) {

@@ -13,10 +13,12 @@ public final class OpContext {
   private final Interpreter.Options settings;
   private final String modelName;
   private final Parallel parallel;
+  private final SharedScratch scratch;
 
   OpContext(Operator op, RuntimeTensor[] inputs, RuntimeTensor[] outputs, Interpreter.Options settings, String modelName,
-            Parallel parallel) {
+            Parallel parallel, SharedScratch scratch) {
     this.parallel = parallel;
+    this.scratch = scratch;
     this.op = op;
     this.inputs = inputs;
     this.outputs = outputs;
@@ -51,6 +53,9 @@ public final class OpContext {
 
   /** The interpreter's threads, for kernels that split their work (results must not depend on the count). */
   public Parallel parallel() { return parallel; }
+
+  /** Scratch arrays shared by the interpreter's kernels (which run one at a time). */
+  public SharedScratch scratch() { return scratch; }
 
   /** "operator #3 CONV_2D of model 'x.tflite'". */
   public String where() { return "operator #" + op.index() + " " + op.opCode() + " of model '" + modelName + "'"; }

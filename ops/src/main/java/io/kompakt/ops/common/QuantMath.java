@@ -41,8 +41,10 @@ public final class QuantMath {
   public static int saturatingRoundingDoublingHighMul(int a, int b) {
     if (a == Integer.MIN_VALUE && b == Integer.MIN_VALUE) return Integer.MAX_VALUE;
     long ab = (long) a * (long) b;
-    long nudge = ab >= 0 ? (1L << 30) : (1 - (1L << 30));
-    return (int) ((ab + nudge) / (1L << 31)); // division truncates toward zero, as C++
+    // without data-dependent branches (they mispredict on real data and dominated requantization):
+    // nudge = ab >= 0 ? 2^30 : 1 - 2^30; then t / 2^31 truncated toward zero = (t + (t < 0 ? 2^31 - 1 : 0)) >> 31
+    long t = ab + (1L << 30) + ((ab >> 63) & (1 - (1L << 31)));
+    return (int) ((t + ((t >> 63) & 0x7FFFFFFFL)) >> 31);
   }
 
   /** gemmlowp RoundingDivideByPOT: x / 2^exponent, rounding half away from zero. */
@@ -50,8 +52,9 @@ public final class QuantMath {
     if (exponent < 0 || exponent > 31) throw new IllegalArgumentException("exponent " + exponent);
     int mask = (int) ((1L << exponent) - 1);
     int remainder = x & mask;
-    int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    int threshold = (mask >> 1) + (x >>> 31);
+    // remainder > threshold, branch-free: both lie in [0, 2^31), so their difference cannot overflow
+    return (x >> exponent) + ((threshold - remainder) >>> 31);
   }
 
   /** TFLite's MultiplyByQuantizedMultiplier for 32-bit accumulators. */

@@ -57,7 +57,7 @@ public final class Conv2D {
       int inZp = in.zeroPoint(), outZp = out.zeroPoint();
       if (VectorSupport.fastApplies(ctx, filter, bias)) {
         Conv2dInt8Fast.Kernel fast = Conv2dInt8Fast.prepare(g, filter.i8, filter.offset, false, 0, bias == null ? null : bias.i32,
-            bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), ctx.parallel());
+            bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
       }
       return () -> Conv2dInt8Reference.run(g, in.i8, in.offset, inZp, filter.i8, filter.offset,
@@ -72,7 +72,7 @@ public final class Conv2D {
       int inZp = in.zeroPoint(), filterZp = filter.zeroPoint(), outZp = out.zeroPoint();
       if (VectorSupport.fastApplies(ctx, filter, bias)) {
         Conv2dInt8Fast.Kernel fast = Conv2dInt8Fast.prepare(g, filter.i8, filter.offset, true, filterZp, bias == null ? null : bias.i32,
-            bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), ctx.parallel());
+            bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
       }
       int m = q.multiplier()[0], s = q.shift()[0];

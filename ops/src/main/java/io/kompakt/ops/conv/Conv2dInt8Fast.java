@@ -1,6 +1,8 @@
 package io.kompakt.ops.conv;
 
 import io.kompakt.engine.run.Parallel;
+import io.kompakt.engine.run.SharedScratch;
+import io.kompakt.ops.common.IntAsFloat;
 import io.kompakt.ops.common.QuantMath;
 
 /**
@@ -41,7 +43,33 @@ public final class Conv2dInt8Fast {
   public static Kernel prepare(Conv2dReference.Geometry g, byte[] filter, int fOff, boolean unsigned, int filterZp, int[] bias,
                                int bOff, int inZp, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
                                Parallel parallel) {
+    return prepare(g, filter, fOff, unsigned, filterZp, bias, bOff, inZp, outZp, multiplier, shift, actMin, actMax, false, null,
+        parallel);
+  }
+
+  /**
+   * Prepares a kernel that, where the weights allow (see {@link IntAsFloat}), computes the integer sums exactly with
+   * the float32 kernels ({@code vector}: the Vector API ones) and otherwise runs the integer kernel. Bit-exact either
+   * way.
+   *
+   * @param scratch the interpreter's shared scratch, or null for the integer kernel only
+   */
+  public static Kernel prepare(Conv2dReference.Geometry g, byte[] filter, int fOff, boolean unsigned, int filterZp, int[] bias,
+                               int bOff, int inZp, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
+                               boolean vector, SharedScratch scratch, Parallel parallel) {
     check(g);
+    if (scratch != null) {
+      int count = g.outC() * g.kH() * g.kW() * g.inC();
+      float[] wf = IntAsFloat.exactWeights(filter, fOff, count, g.outC(), false, unsigned, filterZp, unsigned, inZp);
+      if (wf != null) {
+        Conv2dF32Fast.Kernel k = Conv2dF32Fast.prepare(g, wf, 0, null, 0, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
+            vector, parallel);
+        IntAsFloat.ByteKernel b = IntAsFloat.wrap(k::run, g.batch() * g.inH() * g.inW() * g.inC(),
+            g.batch() * g.outH() * g.outW() * g.outC(), g.outC(), unsigned, inZp, bias, bOff, outZp, multiplier, shift, actMin,
+            actMax, vector, parallel, scratch);
+        return b::run;
+      }
+    }
     return new Conv2dInt8Scalar(g, filter, fOff, unsigned, filterZp, bias, bOff, inZp, outZp, multiplier, shift, actMin, actMax,
         parallel);
   }

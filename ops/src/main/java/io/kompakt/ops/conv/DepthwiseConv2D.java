@@ -65,7 +65,7 @@ public final class DepthwiseConv2D {
       if (VectorSupport.fastApplies(ctx, filter, bias)) {
         DepthwiseConv2dInt8Fast.Kernel fast = DepthwiseConv2dInt8Fast.prepare(g, filter.i8, filter.offset, false, 0,
             bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
-            q.actMax(), ctx.parallel());
+            q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
       }
       return () -> DepthwiseConv2dInt8Reference.run(g, in.i8, in.offset, inZp, filter.i8, filter.offset,
@@ -81,7 +81,7 @@ public final class DepthwiseConv2D {
       if (VectorSupport.fastApplies(ctx, filter, bias)) {
         DepthwiseConv2dInt8Fast.Kernel fast = DepthwiseConv2dInt8Fast.prepare(g, filter.i8, filter.offset, true, filterZp,
             bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
-            q.actMax(), ctx.parallel());
+            q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
       }
       int m = q.multiplier()[0], s = q.shift()[0];

@@ -1,6 +1,8 @@
 package io.kompakt.ops.conv;
 
 import io.kompakt.engine.run.Parallel;
+import io.kompakt.engine.run.SharedScratch;
+import io.kompakt.ops.common.IntAsFloat;
 
 /**
  * Fast integer DEPTHWISE_CONV_2D, int8 (per-channel, {@link DepthwiseConv2dInt8Reference}) and uint8 (legacy
@@ -35,6 +37,20 @@ public final class DepthwiseConv2dInt8Fast {
   public static Kernel prepare(DepthwiseConv2dReference.Geometry g, byte[] filter, int fOff, boolean unsigned, int filterZp,
                                int[] bias, int bOff, int inZp, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
                                Parallel parallel) {
+    return prepare(g, filter, fOff, unsigned, filterZp, bias, bOff, inZp, outZp, multiplier, shift, actMin, actMax, false, null,
+        parallel);
+  }
+
+  /**
+   * Prepares a kernel that, where the weights allow (see {@link IntAsFloat}), computes the integer sums exactly with
+   * the float32 kernels ({@code vector}: the Vector API ones) and otherwise runs the integer kernel. Bit-exact either
+   * way.
+   *
+   * @param scratch the interpreter's shared scratch, or null for the integer kernel only
+   */
+  public static Kernel prepare(DepthwiseConv2dReference.Geometry g, byte[] filter, int fOff, boolean unsigned, int filterZp,
+                               int[] bias, int bOff, int inZp, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
+                               boolean vector, SharedScratch scratch, Parallel parallel) {
     if (g.batch() < 0 || g.inH() < 1 || g.inW() < 1 || g.inC() < 1 || g.depthMultiplier() < 1 || g.outH() < 0 || g.outW() < 0
         || g.kH() < 1 || g.kW() < 1 || g.strideH() < 1 || g.strideW() < 1 || g.dilationH() < 1 || g.dilationW() < 1) {
       throw new IllegalArgumentException("bad depthwise convolution geometry " + g);
@@ -44,6 +60,17 @@ public final class DepthwiseConv2dInt8Fast {
     long f = (long) g.kH() * g.kW() * g.inC() * g.depthMultiplier();
     if (in > Integer.MAX_VALUE || out > Integer.MAX_VALUE || f > Integer.MAX_VALUE / 2) {
       throw new IllegalArgumentException("depthwise convolution too large for int indexing: " + g);
+    }
+    if (scratch != null) {
+      int outC = g.inC() * g.depthMultiplier();
+      float[] wf = IntAsFloat.exactWeights(filter, fOff, g.kH() * g.kW() * outC, outC, true, unsigned, filterZp, unsigned, inZp);
+      if (wf != null) {
+        DepthwiseConv2dF32Fast.Kernel k = DepthwiseConv2dF32Fast.prepare(g, wf, 0, null, 0, Float.NEGATIVE_INFINITY,
+            Float.POSITIVE_INFINITY, vector, parallel);
+        IntAsFloat.ByteKernel b = IntAsFloat.wrap(k::run, (int) in, (int) out, outC, unsigned, inZp, bias, bOff, outZp, multiplier,
+            shift, actMin, actMax, vector, parallel, scratch);
+        return b::run;
+      }
     }
     return new DepthwiseConv2dInt8Scalar(g, filter, fOff, unsigned, filterZp, bias, bOff, inZp, outZp, multiplier, shift, actMin,
         actMax, parallel);

@@ -67,7 +67,7 @@ public final class FullyConnected {
       if (VectorSupport.fastApplies(ctx, weights, bias) && worthFast(batch, depth, units)) {
         FullyConnectedInt8Fast.Kernel fast = FullyConnectedInt8Fast.prepare(batch, depth, units, weights.i8, weights.offset, false,
             wZp, bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
-            q.actMax(), ctx.parallel());
+            q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
       }
       return () -> FullyConnectedInt8Reference.run(batch, depth, units, in.i8, in.offset, inZp, weights.i8, weights.offset, wZp,
@@ -83,7 +83,7 @@ public final class FullyConnected {
       if (VectorSupport.fastApplies(ctx, weights, bias) && worthFast(batch, depth, units)) {
         FullyConnectedInt8Fast.Kernel fast = FullyConnectedInt8Fast.prepare(batch, depth, units, weights.i8, weights.offset, true,
             wZp, bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
-            q.actMax(), ctx.parallel());
+            q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);
       }
       int m = q.multiplier()[0], s = q.shift()[0];

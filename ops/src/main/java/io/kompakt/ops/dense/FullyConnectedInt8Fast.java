@@ -1,6 +1,8 @@
 package io.kompakt.ops.dense;
 
 import io.kompakt.engine.run.Parallel;
+import io.kompakt.engine.run.SharedScratch;
+import io.kompakt.ops.common.IntAsFloat;
 
 /**
  * Fast integer FULLY_CONNECTED, int8 ({@link FullyConnectedInt8Reference}: per channel, or per tensor with the weights'
@@ -34,6 +36,20 @@ public final class FullyConnectedInt8Fast {
   public static Kernel prepare(int batch, int depth, int units, byte[] weights, int wOff, boolean unsigned, int wZp, int[] bias,
                                int bOff, int inZp, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
                                Parallel parallel) {
+    return prepare(batch, depth, units, weights, wOff, unsigned, wZp, bias, bOff, inZp, outZp, multiplier, shift, actMin, actMax,
+        false, null, parallel);
+  }
+
+  /**
+   * Prepares a kernel that, where the weights allow (see {@link IntAsFloat}), computes the integer sums exactly with
+   * the float32 kernels ({@code vector}: the Vector API ones) and otherwise runs the integer kernel. Bit-exact either
+   * way.
+   *
+   * @param scratch the interpreter's shared scratch, or null for the integer kernel only
+   */
+  public static Kernel prepare(int batch, int depth, int units, byte[] weights, int wOff, boolean unsigned, int wZp, int[] bias,
+                               int bOff, int inZp, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
+                               boolean vector, SharedScratch scratch, Parallel parallel) {
     if (batch < 0 || depth < 1 || units < 1) {
       throw new IllegalArgumentException("bad fully connected geometry: batch " + batch + ", depth " + depth + ", units " + units);
     }
@@ -41,6 +57,16 @@ public final class FullyConnectedInt8Fast {
         || (long) depth * (units + 256) > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("fully connected layer too large for int indexing: batch " + batch + ", depth " + depth
           + ", units " + units);
+    }
+    if (scratch != null) {
+      float[] wf = IntAsFloat.exactWeights(weights, wOff, depth * units, units, false, unsigned, wZp, unsigned, inZp);
+      if (wf != null) {
+        FullyConnectedF32Fast.Kernel k = FullyConnectedF32Fast.prepare(batch, depth, units, wf, 0, null, 0,
+            Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, vector, parallel);
+        IntAsFloat.ByteKernel b = IntAsFloat.wrap(k::run, batch * depth, batch * units, units, unsigned, inZp, bias, bOff, outZp,
+            multiplier, shift, actMin, actMax, vector, parallel, scratch);
+        return b::run;
+      }
     }
     return new FullyConnectedInt8Scalar(batch, depth, units, weights, wOff, unsigned, wZp, bias, bOff, inZp, outZp, multiplier,
         shift, actMin, actMax, parallel);

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.kompakt.engine.run.Parallel;
 import io.kompakt.ops.common.FastKernelChecks;
+import io.kompakt.engine.run.SharedScratch;
 import io.kompakt.ops.common.QuantMath;
+import io.kompakt.ops.common.VectorSupport;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -72,11 +74,14 @@ class Conv2dInt8FastTest {
         byte[] in = bytes(g.batch() * g.inH() * g.inW() * g.inC(), r), out = new byte[g.batch() * g.outH() * g.outW() * g.outC()];
         byte[] filter = bytes(g.outC() * g.kH() * g.kW() * g.inC(), r);
         int[] bias = ints(g.outC(), r);
+        for (int mode : MODES) {
         Conv2dInt8Fast.Kernel k = Conv2dInt8Fast.prepare(g, filter, 0, unsigned, q.filterZp, bias, 0, q.inZp, q.outZp,
-            q.multiplier, q.shift, q.actMin, q.actMax, ONE);
+            q.multiplier, q.shift, q.actMin, q.actMax,
+            mode == VECTOR_AS_FLOAT, mode == INTEGER ? null : new SharedScratch(), ONE);
         long bytes = FastKernelChecks.leastAllocated(() -> k.run(in, 0, out, 0), 10_000);
         Assume.that(bytes >= 0);
-        assertEquals(0, bytes, (unsigned ? "uint8 " : "int8 ") + g + ": bytes allocated by a run");
+        assertEquals(0, bytes, (unsigned ? "uint8 " : "int8 ") + MODE_NAMES[mode] + " " + g + ": bytes allocated by a run");
+        }
       }
     }
   }
@@ -125,6 +130,21 @@ class Conv2dInt8FastTest {
     }
   }
 
+  /** Kernel variants: the integer kernel, the exact-float path on the scalar and (where present) the vector kernels. */
+  static final int INTEGER = 0, SCALAR_AS_FLOAT = 1, VECTOR_AS_FLOAT = 2;
+  static final String[] MODE_NAMES = {"integer kernel", "as float (scalar)", "as float (vector)"};
+  static final int[] MODES = VectorSupport.available() ? new int[] {INTEGER, SCALAR_AS_FLOAT, VECTOR_AS_FLOAT}
+      : new int[] {INTEGER, SCALAR_AS_FLOAT};
+
+  /**
+   * Weights within 4 of the zero point (values of trained layers are small): random full-range weights of large
+   * layers exceed the bound of {@link io.kompakt.ops.common.IntAsFloat} and test only the integer fallback.
+   */
+  static void narrow(byte[] w, int off, boolean unsigned, int zeroPoint, Random r) {
+    for (int i = off; i < w.length; i++) w[i] = (byte) Math.max(unsigned ? 0 : -128,
+        Math.min(unsigned ? 255 : 127, zeroPoint + r.nextInt(9) - 4));
+  }
+
   static byte[] bytes(int n, Random r) {
     byte[] b = new byte[n];
     r.nextBytes(b);
@@ -146,6 +166,7 @@ class Conv2dInt8FastTest {
     int inN = g.batch() * g.inH() * g.inW() * g.inC(), outN = g.batch() * g.outH() * g.outW() * g.outC();
     int inOff = r.nextInt(5), fOff = r.nextInt(5), bOff = r.nextInt(5), outOff = r.nextInt(5);
     byte[] input = bytes(inOff + inN, r), filter = bytes(fOff + g.outC() * g.kH() * g.kW() * g.inC(), r);
+    if (r.nextBoolean()) narrow(filter, fOff, unsigned, unsigned ? q.filterZp : 0, r);
     int[] bias = r.nextInt(5) == 0 ? null : ints(bOff + g.outC(), r);
     byte[] want = new byte[outOff + outN];
     if (unsigned) {
@@ -155,9 +176,9 @@ class Conv2dInt8FastTest {
       Conv2dInt8Reference.run(g, input, inOff, q.inZp, filter, fOff, bias, bOff, want, outOff, q.outZp, q.multiplier, q.shift,
           q.actMin, q.actMax);
     }
-    for (Parallel p : new Parallel[] {ONE, THREE}) {
+    for (Parallel p : new Parallel[] {ONE, THREE}) for (int mode : MODES) {
       Conv2dInt8Fast.Kernel k = Conv2dInt8Fast.prepare(g, filter, fOff, unsigned, q.filterZp, bias, bOff, q.inZp, q.outZp,
-          q.multiplier, q.shift, q.actMin, q.actMax, p);
+          q.multiplier, q.shift, q.actMin, q.actMax, mode == VECTOR_AS_FLOAT, mode == INTEGER ? null : new SharedScratch(), p);
       for (int run = 0; run < 2; run++) {
         byte[] got = new byte[outOff + outN];
         Arrays.fill(got, (byte) 0x5A);
@@ -165,7 +186,8 @@ class Conv2dInt8FastTest {
         k.run(input, inOff, got, outOff);
         for (int i = 0; i < outOff; i++) assertEquals((byte) 0x5A, got[i], "written before the output");
         Arrays.fill(got, 0, outOff, (byte) 0);
-        assertArrayEquals(want, got, (unsigned ? "uint8 " : "int8 ") + p.threads() + " threads, run " + run + ", " + g);
+        assertArrayEquals(want, got, (unsigned ? "uint8 " : "int8 ") + MODE_NAMES[mode] + ", " + p.threads() + " threads, run " + run
+            + ", " + g);
       }
     }
   }

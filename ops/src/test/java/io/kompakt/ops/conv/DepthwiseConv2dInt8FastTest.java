@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.kompakt.engine.run.Parallel;
 import io.kompakt.ops.common.FastKernelChecks;
 import io.kompakt.ops.conv.Conv2dInt8FastTest.Quant;
+import io.kompakt.engine.run.SharedScratch;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -73,11 +74,14 @@ class DepthwiseConv2dInt8FastTest {
         byte[] out = new byte[g.batch() * g.outH() * g.outW() * g.outC()];
         byte[] filter = Conv2dInt8FastTest.bytes(g.kH() * g.kW() * g.outC(), r);
         int[] bias = Conv2dInt8FastTest.ints(g.outC(), r);
+        for (int mode : Conv2dInt8FastTest.MODES) {
         DepthwiseConv2dInt8Fast.Kernel k = DepthwiseConv2dInt8Fast.prepare(g, filter, 0, unsigned, q.filterZp, bias, 0, q.inZp,
-            q.outZp, q.multiplier, q.shift, q.actMin, q.actMax, ONE);
+            q.outZp, q.multiplier, q.shift, q.actMin, q.actMax,
+            mode == Conv2dInt8FastTest.VECTOR_AS_FLOAT, mode == Conv2dInt8FastTest.INTEGER ? null : new SharedScratch(), ONE);
         long bytes = FastKernelChecks.leastAllocated(() -> k.run(in, 0, out, 0), 10_000);
         Assume.that(bytes >= 0);
-        assertEquals(0, bytes, (unsigned ? "uint8 " : "int8 ") + g + ": bytes allocated by a run");
+        assertEquals(0, bytes, (unsigned ? "uint8 " : "int8 ") + Conv2dInt8FastTest.MODE_NAMES[mode] + " " + g + ": bytes allocated by a run");
+        }
       }
     }
   }
@@ -88,6 +92,7 @@ class DepthwiseConv2dInt8FastTest {
     int inN = g.batch() * g.inH() * g.inW() * g.inC(), outN = g.batch() * g.outH() * g.outW() * g.outC();
     int inOff = r.nextInt(5), fOff = r.nextInt(5), bOff = r.nextInt(5), outOff = r.nextInt(5);
     byte[] input = Conv2dInt8FastTest.bytes(inOff + inN, r), filter = Conv2dInt8FastTest.bytes(fOff + g.kH() * g.kW() * g.outC(), r);
+    if (r.nextBoolean()) Conv2dInt8FastTest.narrow(filter, fOff, unsigned, unsigned ? q.filterZp : 0, r);
     int[] bias = r.nextInt(5) == 0 ? null : Conv2dInt8FastTest.ints(bOff + g.outC(), r);
     byte[] want = new byte[outOff + outN];
     if (unsigned) {
@@ -97,9 +102,10 @@ class DepthwiseConv2dInt8FastTest {
       DepthwiseConv2dInt8Reference.run(g, input, inOff, q.inZp, filter, fOff, bias, bOff, want, outOff, q.outZp, q.multiplier,
           q.shift, q.actMin, q.actMax);
     }
-    for (Parallel p : new Parallel[] {ONE, THREE}) {
+    for (Parallel p : new Parallel[] {ONE, THREE}) for (int mode : Conv2dInt8FastTest.MODES) {
       DepthwiseConv2dInt8Fast.Kernel k = DepthwiseConv2dInt8Fast.prepare(g, filter, fOff, unsigned, q.filterZp, bias, bOff, q.inZp,
-          q.outZp, q.multiplier, q.shift, q.actMin, q.actMax, p);
+          q.outZp, q.multiplier, q.shift, q.actMin, q.actMax, mode == Conv2dInt8FastTest.VECTOR_AS_FLOAT,
+          mode == Conv2dInt8FastTest.INTEGER ? null : new SharedScratch(), p);
       for (int run = 0; run < 2; run++) {
         byte[] got = new byte[outOff + outN];
         Arrays.fill(got, (byte) 0x5A);
@@ -107,7 +113,8 @@ class DepthwiseConv2dInt8FastTest {
         k.run(input, inOff, got, outOff);
         for (int i = 0; i < outOff; i++) assertEquals((byte) 0x5A, got[i], "written before the output");
         Arrays.fill(got, 0, outOff, (byte) 0);
-        assertArrayEquals(want, got, (unsigned ? "uint8 " : "int8 ") + p.threads() + " threads, run " + run + ", " + g);
+        assertArrayEquals(want, got, (unsigned ? "uint8 " : "int8 ") + Conv2dInt8FastTest.MODE_NAMES[mode] + ", " + p.threads()
+            + " threads, run " + run + ", " + g);
       }
     }
   }

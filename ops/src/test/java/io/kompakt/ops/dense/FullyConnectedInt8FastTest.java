@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.kompakt.engine.run.Parallel;
 import io.kompakt.ops.common.FastKernelChecks;
 import io.kompakt.ops.common.QuantMath;
+import io.kompakt.engine.run.SharedScratch;
+import io.kompakt.ops.common.VectorSupport;
 import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
@@ -65,6 +67,10 @@ class FullyConnectedInt8FastTest {
     }
   }
 
+  /** Kernel variants: the integer kernel, the exact-float path on the scalar and (where present) the vector kernels. */
+  static final String[] MODE_NAMES = {"integer kernel", "as float (scalar)", "as float (vector)"};
+  static final int[] MODES = VectorSupport.available() ? new int[] {0, 1, 2} : new int[] {0, 1};
+
   static byte[] bytes(int n, Random r) {
     byte[] b = new byte[n];
     r.nextBytes(b);
@@ -103,6 +109,9 @@ class FullyConnectedInt8FastTest {
     }
     int inOff = r.nextInt(5), wOff = r.nextInt(5), bOff = r.nextInt(5), outOff = r.nextInt(5);
     byte[] in = bytes(inOff + batch * depth, r), w = bytes(wOff + units * depth, r);
+    if (r.nextBoolean()) {
+      for (int i = wOff; i < w.length; i++) w[i] = (byte) Math.max(lo, Math.min(hi, wZp + r.nextInt(9) - 4));
+    }
     int[] bias = null;
     if (r.nextInt(5) != 0) {
       bias = new int[bOff + units];
@@ -117,9 +126,9 @@ class FullyConnectedInt8FastTest {
       FullyConnectedInt8Reference.run(batch, depth, units, in, inOff, inZp, w, wOff, wZp, bias, bOff, want, outOff, outZp, m, s,
           actMin, actMax);
     }
-    for (Parallel p : new Parallel[] {ONE, THREE}) {
+    for (Parallel p : new Parallel[] {ONE, THREE}) for (int mode : MODES) {
       FullyConnectedInt8Fast.Kernel k = FullyConnectedInt8Fast.prepare(batch, depth, units, w, wOff, unsigned, wZp, bias, bOff, inZp,
-          outZp, m, s, actMin, actMax, p);
+          outZp, m, s, actMin, actMax, mode == 2, mode == 0 ? null : new SharedScratch(), p);
       for (int run = 0; run < 2; run++) {
         byte[] got = new byte[outOff + batch * units];
         Arrays.fill(got, (byte) 0x5A);
@@ -127,7 +136,8 @@ class FullyConnectedInt8FastTest {
         k.run(in, inOff, got, outOff);
         for (int i = 0; i < outOff; i++) assertEquals((byte) 0x5A, got[i], "written before the output");
         Arrays.fill(got, 0, outOff, (byte) 0);
-        assertArrayEquals(want, got, (unsigned ? "uint8 " : "int8 ") + p.threads() + " threads, run " + run + ", batch " + batch
+        assertArrayEquals(want, got, (unsigned ? "uint8 " : "int8 ") + MODE_NAMES[mode] + ", " + p.threads() + " threads, run " + run
+            + ", batch " + batch
             + ", depth " + depth + ", units " + units);
       }
     }

@@ -1,0 +1,173 @@
+package io.kompakt.ops.common;
+
+import io.kompakt.engine.run.Parallel;
+import io.kompakt.engine.run.SharedScratch;
+
+/**
+ * Integer convolutions and matrix products computed exactly in float arithmetic, so that the integer kernels run on
+ * the fast float32 kernels (whose fused multiply-adds are the quickest multiply-accumulate a JVM offers; Java has no
+ * access to integer dot-product instructions).
+ *
+ * <p>Why it is exact: the integer kernels sum {@code (x - inZp) * (w - wZp)} over the taps of each output in int32.
+ * Each factor is an integer with {@code |x - inZp| <= 255} and {@code |w - wZp| <= 255}, so each product is an integer
+ * below 2^16 and exact in float. If for every output channel {@code maxA * sum |w - wZp| < 2^24} (with {@code maxA}
+ * the largest {@code |x - inZp|} the input type allows), then every partial sum, in any order and with or without
+ * fused multiply-adds, is an integer below 2^24 in magnitude, which float represents exactly: the float result equals
+ * the int32 sum. The bound is checked at prepare from the actual weights; where it fails, the op keeps its integer
+ * kernel. The bias is added in int32 afterwards and each output requantized with TFLite's
+ * {@link QuantMath#multiplyByQuantizedMultiplier}, so outputs are bit-identical to the reference kernels.
+ *
+ * <p>Around the float kernel: the 8-bit input is converted to floats (value minus zero point) into a buffer shared
+ * by all kernels of the interpreter ({@link SharedScratch}), the float kernel writes raw sums into a second shared
+ * buffer, and the requantization writes the 8-bit output. Both steps split over the interpreter's threads.
+ */
+public final class IntAsFloat {
+  /** Largest float-exact integer magnitude bound: 2^24. */
+  static final long EXACT = 1L << 24;
+
+  private IntAsFloat() {}
+
+  /** A float kernel over raw sums: reads {@code in} from {@code inOff}, writes {@code out} from {@code outOff}. */
+  public interface FloatKernel {
+    void run(float[] in, int inOff, float[] out, int outOff);
+  }
+
+  /** An 8-bit kernel. */
+  public interface ByteKernel {
+    void run(byte[] in, int inOff, byte[] out, int outOff);
+  }
+
+  /** The largest {@code |q - zeroPoint|} over the 8-bit type's values. */
+  public static int maxAbs(boolean unsigned, int zeroPoint) {
+    int lo = unsigned ? 0 : -128, hi = unsigned ? 255 : 127;
+    return Math.max(Math.abs(lo - zeroPoint), Math.abs(hi - zeroPoint));
+  }
+
+  /**
+   * The weights as floats minus their zero point, if the float computation is exact for them (see the class comment),
+   * else null.
+   *
+   * @param count            weights in all
+   * @param channels         output channels
+   * @param channelInnermost the channel is the innermost dimension (depthwise [1][kH][kW][C]); else the outermost
+   *                         (conv OHWI, fully connected [units][depth])
+   * @param inUnsigned       the input is uint8 (else int8), with zero point {@code inZp}
+   */
+  public static float[] exactWeights(byte[] w, int off, int count, int channels, boolean channelInnermost, boolean unsigned,
+                                     int zeroPoint, boolean inUnsigned, int inZp) {
+    if (count % channels != 0) throw new IllegalArgumentException(count + " weights are not a multiple of " + channels + " channels");
+    float[] f = new float[count];
+    long[] sumAbs = new long[channels];
+    int per = count / channels, maxW = 0;
+    for (int i = 0; i < count; i++) {
+      int v = (unsigned ? w[off + i] & 0xFF : w[off + i]) - zeroPoint;
+      f[i] = v;
+      sumAbs[channelInnermost ? i % channels : i / per] += Math.abs(v);
+      maxW = Math.max(maxW, Math.abs(v));
+    }
+    return exact(sumAbs, maxAbs(inUnsigned, inZp), maxW) ? f : null;
+  }
+
+  /** Whether {@code maxA * sumAbs[c] < 2^24} for every channel (and every weight factor fits the proof's bound). */
+  public static boolean exact(long[] sumAbs, int maxA, int maxAbsWeight) {
+    if (maxA > 255 || maxAbsWeight > 255) return false;
+    for (long s : sumAbs) if (s * maxA >= EXACT) return false;
+    return true;
+  }
+
+  /**
+   * Wraps a float kernel that computes raw sums {@code sum (x - inZp) * (w - wZp)} (no bias, no clamp) into an
+   * 8-bit kernel.
+   *
+   * @param inSize   input elements
+   * @param outSize  output elements, {@code channels} innermost
+   * @param bias     int32 bias per channel from {@code bOff}, or null
+   */
+  public static ByteKernel wrap(FloatKernel kernel, int inSize, int outSize, int channels, boolean unsigned, int inZp,
+                                int[] bias, int bOff, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
+                                boolean vector, Parallel parallel, SharedScratch scratch) {
+    return new Wrapped(kernel, inSize, outSize, channels, unsigned, inZp,
+        new Requantizer(channels, bias, bOff, multiplier, shift, outZp, actMin, actMax, vector), vector, parallel, scratch);
+  }
+
+  private static final class Wrapped implements ByteKernel {
+    /** Elements per work item of the conversion and requantization loops. */
+    private static final int CHUNK = 4096;
+    private final FloatKernel kernel;
+    private final int inSize, outSize, channels, inZp, pixels;
+    private final boolean unsigned, vector;
+    private final Requantizer requantizer;
+    private final Parallel parallel;
+    private final SharedScratch.Floats inBuf, outBuf;
+    private final Parallel.Body convert = this::convert, requantize = this::requantize;
+    private byte[] in, out;
+    private int inOff, outOff;
+    private float[] a, b;
+
+    Wrapped(FloatKernel kernel, int inSize, int outSize, int channels, boolean unsigned, int inZp, Requantizer requantizer,
+            boolean vector, Parallel parallel, SharedScratch scratch) {
+      if (outSize % channels != 0) throw new IllegalArgumentException(outSize + " outputs are not a multiple of " + channels + " channels");
+      this.kernel = kernel;
+      this.inSize = inSize;
+      this.outSize = outSize;
+      this.channels = channels;
+      this.pixels = outSize / channels;
+      this.unsigned = unsigned;
+      this.vector = vector && VectorSupport.available();
+      this.inZp = inZp;
+      this.requantizer = requantizer;
+      this.parallel = parallel;
+      this.inBuf = scratch.floats("int-as-float.in", inSize);
+      this.outBuf = scratch.floats("int-as-float.out", outSize);
+    }
+
+    @Override
+    public void run(byte[] in, int inOff, byte[] out, int outOff) {
+      this.in = in;
+      this.inOff = inOff;
+      this.out = out;
+      this.outOff = outOff;
+      this.a = inBuf.array();
+      this.b = outBuf.array();
+      try {
+        forRange((inSize + CHUNK - 1) / CHUNK, convert);
+        kernel.run(a, 0, b, 0);
+        int perItem = Math.max(1, CHUNK / channels);
+        forRange((pixels + perItem - 1) / perItem, requantize);
+      } finally {
+        this.in = null;
+        this.out = null;
+        this.a = null;
+        this.b = null;
+      }
+    }
+
+    private void forRange(int items, Parallel.Body body) {
+      if (parallel == null || items < 2) {
+        if (items > 0) body.run(0, items);
+      } else {
+        parallel.forRange(items, 1, body);
+      }
+    }
+
+    private void convert(int from, int to) {
+      if (vector) {
+        ByteToFloatVector.convert(in, inOff, unsigned, inZp, a, from * CHUNK, Math.min(inSize, to * CHUNK));
+        return;
+      }
+      final byte[] in = this.in;
+      final float[] a = this.a;
+      final int off = inOff, zp = inZp, end = Math.min(inSize, to * CHUNK);
+      if (unsigned) {
+        for (int i = from * CHUNK; i < end; i++) a[i] = (in[off + i] & 0xFF) - zp;
+      } else {
+        for (int i = from * CHUNK; i < end; i++) a[i] = in[off + i] - zp;
+      }
+    }
+
+    private void requantize(int from, int to) {
+      int perItem = Math.max(1, CHUNK / channels);
+      requantizer.run(b, from * perItem, Math.min(pixels, to * perItem), out, outOff);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.kompakt.ops.common;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * TFLite's per-channel requantization of raw sums held as floats, with the Vector API, bit-identical to
+ * {@link QuantMath#multiplyByQuantizedMultiplier} (see {@link Requantizer}). Only int lanes of the preferred shape are
+ * used: JDK 17 compiles float-to-int conversions and 64-bit lanes of the Vector API poorly, so the float is turned into
+ * an int by an exact magic-number split, and the 32x32-bit high product is built from 16-bit halves.
+ *
+ * <p>Loaded only after {@link VectorSupport#available()}.
+ */
+final class RequantizeVector {
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, I.vectorShape());
+  private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, I.length() * 8)));
+  static final int LANES = I.length();
+  /**
+   * With 128-bit vectors (4 int lanes, e.g. NEON on a Raspberry Pi 4) the narrowest byte vector (64 bits) has more
+   * lanes than the ints: only the first 4 bytes may be stored, else the store would spill into the next pixel's
+   * channels (or past the output). They are stored as one int (a masked byte store is not compiled on every CPU and
+   * would allocate).
+   */
+  private static final boolean FOUR_LANES = B.length() > LANES;
+  private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  /** 1.5 * 2^23: adding it to a float of magnitude below 2^22 leaves the rounded integer in the low mantissa bits. */
+  private static final float MAGIC = 0x1.8p23f;
+  private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+
+  private RequantizeVector() {}
+
+  /**
+   * Requantizes {@code pixels} rows of {@code r.channels} raw sums from {@code b[from * channels]} into {@code out}
+   * from {@code outOff + from * channels}; the channels beyond the last full vector by the scalar path.
+   */
+  static void run(Requantizer r, float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
+    final int ch = r.channels, full = ch - ch % LANES;
+    final int[] bias = r.bias, ls = r.leftShift, rs = r.rightShift, mh = r.mulHigh, ml = r.mulLow, mask = r.mask, thr = r.threshold;
+    final int zp = r.outZp, lo = r.actMin, hi = r.actMax;
+    for (int p = fromPixel; p < toPixel; p++) {
+      int base = p * ch;
+      for (int c = 0; c < full; c += LANES) {
+        FloatVector v = FloatVector.fromArray(F, b, base + c);
+        // exact float -> int for |v| < 2^24: v = 4096 a + r with a, r rounded through the magic number
+        FloatVector s = v.mul(0x1p-12f).add(MAGIC);
+        IntVector a = s.reinterpretAsInts().sub(MAGIC_BITS);
+        FloatVector rem = v.sub(s.sub(MAGIC).mul(4096f));
+        IntVector x = a.lanewise(VectorOperators.LSHL, 12).add(rem.add(MAGIC).reinterpretAsInts().sub(MAGIC_BITS));
+        x = x.add(IntVector.fromArray(I, bias, c)).lanewise(VectorOperators.LSHL, IntVector.fromArray(I, ls, c));
+        // SaturatingRoundingDoublingHighMul(x, m) = floor((x * m + 2^30) / 2^31), m = mh * 2^16 + ml, from 16-bit halves
+        IntVector xh = x.lanewise(VectorOperators.ASHR, 16), xl = x.and(0xFFFF);
+        IntVector vmh = IntVector.fromArray(I, mh, c), vml = IntVector.fromArray(I, ml, c);
+        IntVector pa = xh.mul(vmh), pb = xh.mul(vml), pc = xl.mul(vmh), pd = xl.mul(vml);
+        IntVector high = pa.add(pa).add(pb.lanewise(VectorOperators.ASHR, 15)).add(pc.lanewise(VectorOperators.ASHR, 15))
+            .add(pb.and(0x7FFF).add(pc.and(0x7FFF)).add(pd.lanewise(VectorOperators.LSHR, 16)).add(0x4000)
+                .lanewise(VectorOperators.ASHR, 15));
+        // RoundingDivideByPOT(high, rs): half away from zero
+        IntVector up = IntVector.fromArray(I, thr, c).add(high.lanewise(VectorOperators.LSHR, 31))
+            .sub(high.and(IntVector.fromArray(I, mask, c))).lanewise(VectorOperators.LSHR, 31);
+        IntVector q = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, rs, c)).add(up).add(zp).max(lo).min(hi);
+        ByteVector bytes = q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes();
+        if (FOUR_LANES) INT_LE.set(out, outOff + base + c, bytes.reinterpretAsInts().lane(0));
+        else bytes.intoArray(out, outOff + base + c);
+      }
+      if (full < ch) r.scalar(b, base, full, ch, out, outOff + base);
+    }
+  }
+}

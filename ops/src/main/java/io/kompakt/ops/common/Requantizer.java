@@ -1,0 +1,74 @@
+package io.kompakt.ops.common;
+
+/**
+ * Per-channel requantization of raw integer sums held as floats (from the exact float kernels of {@link IntAsFloat}):
+ * {@code clamp(MultiplyByQuantizedMultiplier(sum + bias[c], multiplier[c], shift[c]) + outZp)}, bit-identical to
+ * {@link QuantMath}. The vector path ({@link RequantizeVector}) is the same arithmetic in int lanes; this class keeps
+ * the per-channel constants both paths use.
+ *
+ * <p>The identity behind the vector path: for {@code m >= 0}, gemmlowp's
+ * {@code SaturatingRoundingDoublingHighMul(x, m)} (nudge by {@code +-2^30}, divide by 2^31 truncating) equals
+ * {@code floor((x * m + 2^30) / 2^31)} (for negative products, truncating {@code (p + 1 - 2^30) / 2^31} is flooring
+ * {@code (p + 2^30) / 2^31}), and that product is assembled from 16-bit halves without 64-bit lanes.
+ */
+public final class Requantizer {
+  final int channels, outZp, actMin, actMax;
+  final int[] bias, multiplier, shift, leftShift, rightShift, mulHigh, mulLow, mask, threshold;
+  private final boolean vector;
+
+  /**
+   * @param vector use the Vector API path; requires {@link VectorSupport#available()}
+   * @param bias   per channel from {@code bOff}, or null
+   */
+  public Requantizer(int channels, int[] bias, int bOff, int[] multiplier, int[] shift, int outZp, int actMin, int actMax,
+                     boolean vector) {
+    this.channels = channels;
+    int n = channels + Math.max(16, VectorSupport.floatLanes()); // room for whole vectors
+    this.bias = new int[n];
+    if (bias != null) System.arraycopy(bias, bOff, this.bias, 0, channels);
+    this.multiplier = multiplier.clone();
+    this.shift = shift.clone();
+    this.leftShift = new int[n];
+    this.rightShift = new int[n];
+    this.mulHigh = new int[n];
+    this.mulLow = new int[n];
+    this.mask = new int[n];
+    this.threshold = new int[n];
+    boolean nonNegative = true;
+    for (int c = 0; c < channels; c++) {
+      int m = multiplier[c], s = shift[c];
+      if (m < 0 || s > 31 || s < -31) nonNegative = false;
+      leftShift[c] = Math.max(s, 0);
+      rightShift[c] = Math.max(-s, 0);
+      mulHigh[c] = m >>> 16;
+      mulLow[c] = m & 0xFFFF;
+      mask[c] = (int) ((1L << rightShift[c]) - 1);
+      threshold[c] = mask[c] >> 1;
+    }
+    this.outZp = outZp;
+    this.actMin = actMin;
+    this.actMax = actMax;
+    this.vector = vector && nonNegative && VectorSupport.available();
+  }
+
+  /** Whether the Vector API path runs. */
+  public boolean vector() { return vector; }
+
+  /** Requantizes pixels [from, to) of raw sums {@code b} (channels innermost) into {@code out} from {@code outOff}. */
+  public void run(float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
+    if (vector) {
+      RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);
+      return;
+    }
+    for (int p = fromPixel; p < toPixel; p++) scalar(b, p * channels, 0, channels, out, outOff + p * channels);
+  }
+
+  /** Channels [c0, c1) of the pixel whose sums start at {@code b[base]}, into {@code out[o + c]}. */
+  void scalar(float[] b, int base, int c0, int c1, byte[] out, int o) {
+    for (int c = c0; c < c1; c++) {
+      int acc = (int) b[base + c] + bias[c];
+      int v = QuantMath.multiplyByQuantizedMultiplier(acc, multiplier[c], shift[c]) + outZp;
+      out[o + c] = (byte) Math.min(Math.max(v, actMin), actMax);
+    }
+  }
+}
