@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * weight matrix ({@link SparseWeights}), skipping the zeros. Same results as the dense reference up to float rounding
  * (other summation orders; zero weights add exact zeros in the reference, unless an input is infinite or NaN).
  *
- * <p>Two paths. With at least {@value #TILE_MIN} rows, tiles of up to {@value #TILE} rows: the tile's input is
+ * <p>Two paths. With at least {@value #TILE_MIN} rows, tiles of {@value #TILE} to {@value #TILE_MAX} rows (longer
+ * for fewer inputs: the per-output loop overhead is paid once per tile): the tile's input is
  * transposed once into per-thread rows {@code t[i][0 .. tile)} (one array per input channel), then per output
  * {@code acc[j] = acc[j] + w0 * t[i0][j] + w1 * t[i1][j] + ...} over its nonzeros, all arrays indexed by {@code j}
  * (C2 turns that into SIMD over the rows), and the clamped accumulator is stored into the output column. With fewer
@@ -19,12 +20,18 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the thread count; after prepare a run allocates nothing.
  */
 public final class SparseGemmF32 {
-  /** Rows per tile. */
-  static final int TILE = 32;
+  /** Fewest and most rows per tile: as many as keep the transposed tile within {@value #TILE_BYTES} bytes. */
+  static final int TILE = 32, TILE_MAX = 256, TILE_BYTES = 64 * 1024;
   /** Fewest rows for the tiled path. */
   static final int TILE_MIN = 8;
   /** Outputs per work item of the dot path. */
   static final int DOT_BLOCK = 32;
+
+  /** Rows per tile for {@code k} inputs: a multiple of 16 from {@link #TILE} to {@link #TILE_MAX}. */
+  static int tileRows(int k, int rows) {
+    int t = Math.max(TILE, Math.min(TILE_MAX, TILE_BYTES / 4 / Math.max(1, k) / 16 * 16));
+    return Math.min(t, Math.max(TILE, (rows + 15) / 16 * 16));
+  }
 
   private final int rows, k, n;
   private final int[] rowIn;
@@ -32,7 +39,7 @@ public final class SparseGemmF32 {
   private final float[] bias;
   private final float min, max;
   private final boolean tiled;
-  private final int items, grain;
+  private final int items, grain, tile;
   private final float[][][] tiles;
   private final float[][] accs;
   private final AtomicIntegerArray busy;
@@ -61,11 +68,12 @@ public final class SparseGemmF32 {
     this.tiled = rows >= TILE_MIN;
     int threads = parallel == null ? 1 : parallel.threads();
     long nnzPerOut = Math.max(1, w.nonzeros() / n);
+    this.tile = SparseGemmF32.tileRows(k, rows);
     if (tiled) {
-      this.items = (rows + TILE - 1) / TILE;
-      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) TILE * (w.nonzeros() + k)));
-      this.tiles = new float[threads][k][TILE];
-      this.accs = new float[threads][TILE + 32];
+      this.items = (rows + tile - 1) / tile;
+      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) tile * (w.nonzeros() + k)));
+      this.tiles = new float[threads][k][tile];
+      this.accs = new float[threads][tile + 32];
     } else {
       this.items = (n + DOT_BLOCK - 1) / DOT_BLOCK;
       this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) rows * DOT_BLOCK * nnzPerOut));
@@ -103,14 +111,14 @@ public final class SparseGemmF32 {
   private void tiles(int from, int to) {
     int slot = acquire();
     try {
-      final float[][] t = slot >= 0 ? tiles[slot] : new float[k][TILE];
-      final float[] acc = slot >= 0 ? accs[slot] : new float[TILE];
+      final float[][] t = slot >= 0 ? tiles[slot] : new float[k][tile];
+      final float[] acc = slot >= 0 ? accs[slot] : new float[tile];
       final float[] in = this.in, out = this.out, vals = w.f32, bias = this.bias;
       final int[] start = w.start, index = w.index;
       final int k = this.k, n = this.n;
       final float min = this.min, max = this.max;
       for (int item = from; item < to; item++) {
-        int r0 = item * TILE, width = Math.min(TILE, rows - r0);
+        int r0 = item * tile, width = Math.min(tile, rows - r0);
         for (int j = 0; j < width; j++) {
           int src = inOff + rowIn[r0 + j];
           for (int i = 0; i < k; i++) t[i][j] = in[src + i];

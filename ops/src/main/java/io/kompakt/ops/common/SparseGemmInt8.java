@@ -13,13 +13,13 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * input zero point at once.
  */
 public final class SparseGemmInt8 {
-  static final int TILE = SparseGemmF32.TILE, TILE_MIN = SparseGemmF32.TILE_MIN, DOT_BLOCK = SparseGemmF32.DOT_BLOCK;
+  static final int TILE_MIN = SparseGemmF32.TILE_MIN, DOT_BLOCK = SparseGemmF32.DOT_BLOCK;
 
   private final int rows, k, n, outZp, actMin, actMax;
   private final int[] rowIn, bias, lut, multiplier, shift;
   private final SparseWeights w;
   private final boolean tiled;
-  private final int items, grain;
+  private final int items, grain, tile;
   private final int[][][] tiles;
   private final int[][] accs;
   private final AtomicIntegerArray busy;
@@ -57,11 +57,12 @@ public final class SparseGemmInt8 {
     this.tiled = rows >= TILE_MIN;
     int threads = parallel == null ? 1 : parallel.threads();
     long nnzPerOut = Math.max(1, w.nonzeros() / n);
+    this.tile = SparseGemmF32.tileRows(k, rows);
     if (tiled) {
-      this.items = (rows + TILE - 1) / TILE;
-      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) TILE * (w.nonzeros() + k)));
-      this.tiles = new int[threads][k][TILE];
-      this.accs = new int[threads][TILE + 32];
+      this.items = (rows + tile - 1) / tile;
+      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) tile * (w.nonzeros() + k)));
+      this.tiles = new int[threads][k][tile];
+      this.accs = new int[threads][tile + 32];
     } else {
       this.items = (n + DOT_BLOCK - 1) / DOT_BLOCK;
       this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) rows * DOT_BLOCK * nnzPerOut));
@@ -104,13 +105,13 @@ public final class SparseGemmInt8 {
   private void tiles(int from, int to) {
     int slot = acquire();
     try {
-      final int[][] t = slot >= 0 ? tiles[slot] : new int[k][TILE];
-      final int[] acc = slot >= 0 ? accs[slot] : new int[TILE];
+      final int[][] t = slot >= 0 ? tiles[slot] : new int[k][tile];
+      final int[] acc = slot >= 0 ? accs[slot] : new int[tile];
       final byte[] in = this.in, out = this.out;
       final int[] vals = w.i32, bias = this.bias, start = w.start, index = w.index, lut = this.lut;
       final int k = this.k, n = this.n;
       for (int item = from; item < to; item++) {
-        int r0 = item * TILE, width = Math.min(TILE, rows - r0);
+        int r0 = item * tile, width = Math.min(tile, rows - r0);
         for (int j = 0; j < width; j++) {
           int src = inOff + rowIn[r0 + j];
           for (int i = 0; i < k; i++) t[i][j] = lut[in[src + i] & 0xFF];
