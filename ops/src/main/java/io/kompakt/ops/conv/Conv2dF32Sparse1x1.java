@@ -11,7 +11,7 @@ import io.kompakt.ops.common.SparseWeights;
  * Sparse float32 CONV_2D for a 1x1 filter without padding (any stride): the filter [outC][inC] packed once, at prepare,
  * into compressed rows of its nonzero weights ({@link SparseWeights}), and the output pixels computed by
  * {@link SparseGemmF32}, which skips the zeros. Same results as {@link Conv2dReference} up to float rounding. Chosen by
- * {@link #select} where the filter's sparsity reaches {@link SparseSupport#CROSSOVER} (pruned models).
+ * {@link #select} where the filter's sparsity reaches the crossover of {@link SparseSupport} (pruned models).
  */
 public final class Conv2dF32Sparse1x1 implements Conv2dF32Fast.Kernel {
   private final SparseGemmF32 gemm;
@@ -57,7 +57,8 @@ public final class Conv2dF32Sparse1x1 implements Conv2dF32Fast.Kernel {
    */
   static io.kompakt.engine.run.Kernel select(OpContext ctx, Conv2dReference.Geometry g, float[] range) {
     RuntimeTensor in = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
-    if (!applies(g) || !SparseSupport.use(SparseWeights.sparsity(filter.f32, filter.offset, g.outC() * g.inC()))) return null;
+    if (!applies(g) || !SparseSupport.use(SparseWeights.sparsity(filter.f32, filter.offset, g.outC() * g.inC()),
+        SparseSupport.Kind.CONV_1X1_F32, g.inC())) return null;
     Conv2dF32Sparse1x1 k = new Conv2dF32Sparse1x1(g, filter.f32, filter.offset, bias == null ? null : bias.f32,
         bias == null ? 0 : bias.offset, range[0], range[1], ctx.parallel());
     return () -> k.run(in.f32, in.offset, out.f32, out.offset);

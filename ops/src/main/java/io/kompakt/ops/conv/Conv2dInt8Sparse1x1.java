@@ -37,7 +37,7 @@ public final class Conv2dInt8Sparse1x1 implements Conv2dInt8Fast.Kernel {
   static io.kompakt.engine.run.Kernel select(OpContext ctx, Conv2dReference.Geometry g, ConvQuantParams.Requant q) {
     RuntimeTensor in = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
     if (!Conv2dF32Sparse1x1.applies(g)
-        || !SparseSupport.use(SparseWeights.sparsity(filter.i8, filter.offset, g.outC() * g.inC(), false, 0))) {
+        || !SparseSupport.use(SparseWeights.sparsity(filter.i8, filter.offset, g.outC() * g.inC(), false, 0), SparseSupport.Kind.CONV_1X1_INT, g.inC())) {
       return null;
     }
     Conv2dInt8Sparse1x1 k = new Conv2dInt8Sparse1x1(g, filter.i8, filter.offset, false, 0, bias == null ? null : bias.i32,

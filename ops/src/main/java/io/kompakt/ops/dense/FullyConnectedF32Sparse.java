@@ -11,7 +11,7 @@ import io.kompakt.ops.common.SparseWeights;
  * Sparse float32 FULLY_CONNECTED: the weights [units][depth] packed once, at prepare, into compressed rows of their
  * nonzeros ({@link SparseWeights}), computed by {@link SparseGemmF32} (a batch-1 classifier takes its dot-product
  * path). Same results as {@link FullyConnectedReference} up to float rounding. Chosen by {@link #select} where the
- * weights' sparsity reaches {@link SparseSupport#CROSSOVER}.
+ * weights' sparsity reaches the crossover of {@link SparseSupport}.
  */
 public final class FullyConnectedF32Sparse implements FullyConnectedF32Fast.Kernel {
   private final SparseGemmF32 gemm;
@@ -39,7 +39,7 @@ public final class FullyConnectedF32Sparse implements FullyConnectedF32Fast.Kern
   /** The hook of {@link FullyConnected}: this kernel where the (constant) weights are sparse enough, else null. */
   static io.kompakt.engine.run.Kernel select(OpContext ctx, int batch, int depth, int units, float[] range) {
     RuntimeTensor in = ctx.input(0), weights = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
-    if (!SparseSupport.use(SparseWeights.sparsity(weights.f32, weights.offset, units * depth))) return null;
+    if (!SparseSupport.use(SparseWeights.sparsity(weights.f32, weights.offset, units * depth), SparseSupport.Kind.DENSE_F32, depth)) return null;
     FullyConnectedF32Sparse k = new FullyConnectedF32Sparse(batch, depth, units, weights.f32, weights.offset,
         bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, range[0], range[1], ctx.parallel());
     return () -> k.run(in.f32, in.offset, out.f32, out.offset);

@@ -32,7 +32,7 @@ public final class FullyConnectedInt8Sparse implements FullyConnectedInt8Fast.Ke
   /** The hook of {@link FullyConnected} for int8: this kernel where the weights are sparse enough, else null. */
   static io.kompakt.engine.run.Kernel select(OpContext ctx, int batch, int depth, int units, int wZp, ConvQuantParams.Requant q) {
     RuntimeTensor in = ctx.input(0), weights = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
-    if (!SparseSupport.use(SparseWeights.sparsity(weights.i8, weights.offset, units * depth, false, wZp))) return null;
+    if (!SparseSupport.use(SparseWeights.sparsity(weights.i8, weights.offset, units * depth, false, wZp), SparseSupport.Kind.DENSE_INT, depth)) return null;
     FullyConnectedInt8Sparse k = new FullyConnectedInt8Sparse(batch, depth, units, weights.i8, weights.offset, false, wZp,
         bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, in.zeroPoint(), out.zeroPoint(), q.multiplier(), q.shift(),
         q.actMin(), q.actMax(), ctx.parallel());

@@ -235,6 +235,27 @@ class SparseKernelsTest {
     }
   }
 
+  @Example
+  void autoModeFollowsTheMeasuredCrossovers() {
+    String old = System.getProperty(SparseSupport.PROPERTY);
+    try {
+      System.clearProperty(SparseSupport.PROPERTY);
+      assertEquals(true, SparseSupport.use(0.7, SparseSupport.Kind.CONV_1X1_INT, 24));
+      assertEquals(false, SparseSupport.use(0.69, SparseSupport.Kind.CONV_1X1_INT, 960));
+      assertEquals(true, SparseSupport.use(0.9, SparseSupport.Kind.CONV_1X1_F32, 320));
+      assertEquals(false, SparseSupport.use(0.9, SparseSupport.Kind.CONV_1X1_F32, 64));
+      assertEquals(false, SparseSupport.use(0.9, SparseSupport.Kind.DENSE_F32, 1280));
+      System.setProperty(SparseSupport.PROPERTY, "on");
+      assertEquals(true, SparseSupport.use(0, SparseSupport.Kind.DENSE_INT, 1));
+      System.setProperty(SparseSupport.PROPERTY, "off");
+      assertEquals(false, SparseSupport.use(1, SparseSupport.Kind.CONV_1X1_INT, 1000));
+      System.setProperty(SparseSupport.PROPERTY, "sometimes");
+      assertThrows(IllegalArgumentException.class, SparseSupport::mode);
+    } finally {
+      if (old == null) System.clearProperty(SparseSupport.PROPERTY); else System.setProperty(SparseSupport.PROPERTY, old);
+    }
+  }
+
   static byte[] bytes(int n, Random r) {
     byte[] b = new byte[n];
     r.nextBytes(b);
