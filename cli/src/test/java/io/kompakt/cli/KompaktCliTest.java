@@ -143,4 +143,41 @@ class KompaktCliTest {
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("needs 3136"), bad.err());
   }
+
+  @Test
+  void pruneFiltersShrinksTheModelAndRefusesABadFactor(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("fm.tflite"), o = dir.resolve("fm-f.tflite"), bad = dir.resolve("bad.tflite");
+    assertEquals(0, run("generate", "fashion_mnist_cnn", "-o", f.toString()).code());
+    Run r = run("prune", f.toString(), "-o", o.toString(), "--filters", "0.5");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("16 ->     8") && r.out().contains("skipped: channels of 'dense_7' reach SOFTMAX"), r.out());
+    assertTrue(java.nio.file.Files.size(o) < java.nio.file.Files.size(f) / 3);
+    Run floor = run("prune", f.toString(), "-o", o.toString(), "--floor", "0.9", "--floor-step", "0.25", "--random", "4");
+    assertEquals(0, floor.code(), floor.err());
+    assertTrue(floor.out().contains("kept share"), floor.out());
+    Run b = run("prune", f.toString(), "-o", bad.toString(), "--filters", "1.5");
+    assertEquals(2, b.code());
+    assertTrue(b.err().contains("--filters must be in [0, 1)"), b.err());
+    assertFalse(java.nio.file.Files.exists(bad));
+  }
+
+  @Test
+  void sensitivityPrintsATableAndWritesCsvPlotAndModel(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("fm.tflite"), csv = dir.resolve("s.csv"), png = dir.resolve("s.png"), o = dir.resolve("s.tflite");
+    assertEquals(0, run("generate", "fashion_mnist_cnn", "-o", f.toString()).code());
+    Run r = run("sensitivity", f.toString(), "--steps", "0,0.5", "--random", "3", "--csv", csv.toString(), "--plot", png.toString(),
+        "--max-drop", "0.5", "-o", o.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("conv_0/weights") && r.out().contains("top1_agree"), r.out());
+    assertEquals(1 + 4 * 2, java.nio.file.Files.readAllLines(csv).size());
+    assertTrue(java.nio.file.Files.size(png) > 1000 && java.nio.file.Files.size(o) > 0);
+    Run j = run("sensitivity", f.toString(), "--steps", "0.5", "--random", "2", "--json");
+    assertEquals(0, j.code(), j.err());
+    assertTrue(new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out()).get("layers").size() == 4, j.out());
+    Run bad = run("sensitivity", f.toString(), "--steps", "2");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--steps"), bad.err());
+    Run noDrop = run("sensitivity", f.toString(), "-o", dir.resolve("x.tflite").toString());
+    assertEquals(2, noDrop.code());
+  }
 }

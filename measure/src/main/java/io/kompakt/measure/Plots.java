@@ -49,4 +49,23 @@ public final class Plots {
     g.dispose();
     io.kompakt.engine.AtomicFiles.write(png, out -> javax.imageio.ImageIO.write(both, "png", out));
   }
+
+  /**
+   * Lines of y against x, one per series (name to {xs, ys}), e.g. a pruning sensitivity curve per layer; the legend is
+   * shown for up to 16 series. Written atomically to {@code png}.
+   */
+  public static void lines(String title, String xTitle, String yTitle, java.util.Map<String, double[][]> series, Path png)
+      throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYChart chart = new XYChartBuilder().width(1000).height(620).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    chart.getStyler().setLegendVisible(series.size() <= 16);
+    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+    for (java.util.Map.Entry<String, double[][]> e : series.entrySet()) {
+      double[] ys = e.getValue()[1].clone();
+      for (int i = 0; i < ys.length; i++) if (!Double.isFinite(ys[i])) ys[i] = Double.NaN;
+      chart.addSeries(e.getKey(), e.getValue()[0], ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);
+    }
+    java.awt.image.BufferedImage img = BitmapEncoder.getBufferedImage(chart);
+    io.kompakt.engine.AtomicFiles.write(png, out -> javax.imageio.ImageIO.write(img, "png", out));
+  }
 }

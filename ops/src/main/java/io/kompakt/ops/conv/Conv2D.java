@@ -41,6 +41,8 @@ public final class Conv2D {
       float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
       VectorSupport.Variant variant = VectorSupport.variant(ctx);
       if (VectorSupport.fastApplies(ctx, filter, bias)) {
+        Kernel sparse = Conv2dF32Sparse1x1.select(ctx, g, range); // pruned 1x1 filters (SparseSupport)
+        if (sparse != null) return sparse;
         Conv2dF32Fast.Kernel fast = Conv2dF32Fast.prepare(g, filter.f32, filter.offset, bias == null ? null : bias.f32,
             bias == null ? 0 : bias.offset, range[0], range[1], variant == VectorSupport.Variant.VECTOR, ctx.parallel());
         return () -> fast.run(in.f32, in.offset, out.f32, out.offset);
@@ -56,6 +58,8 @@ public final class Conv2D {
       ConvQuantParams.Requant q = ConvQuantParams.perChannel(ctx, in, filter, out, outC, 0, activation);
       int inZp = in.zeroPoint(), outZp = out.zeroPoint();
       if (VectorSupport.fastApplies(ctx, filter, bias)) {
+        Kernel sparse = Conv2dInt8Sparse1x1.select(ctx, g, q); // pruned 1x1 filters (SparseSupport)
+        if (sparse != null) return sparse;
         Conv2dInt8Fast.Kernel fast = Conv2dInt8Fast.prepare(g, filter.i8, filter.offset, false, 0, bias == null ? null : bias.i32,
             bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(), q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
         return () -> fast.run(in.i8, in.offset, out.i8, out.offset);

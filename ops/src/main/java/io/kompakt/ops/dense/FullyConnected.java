@@ -49,6 +49,8 @@ public final class FullyConnected {
       float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
       VectorSupport.Variant variant = VectorSupport.variant(ctx);
       if (VectorSupport.fastApplies(ctx, weights, bias) && worthFast(batch, depth, units)) {
+        Kernel sparse = FullyConnectedF32Sparse.select(ctx, batch, depth, units, range); // pruned weights (SparseSupport)
+        if (sparse != null) return sparse;
         FullyConnectedF32Fast.Kernel fast = FullyConnectedF32Fast.prepare(batch, depth, units, weights.f32, weights.offset,
             bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, range[0], range[1], variant == VectorSupport.Variant.VECTOR,
             ctx.parallel());
@@ -65,6 +67,8 @@ public final class FullyConnected {
       ConvQuantParams.Requant q = requant(ctx, in, weights, out, units, activation);
       int inZp = in.zeroPoint(), wZp = weightsOffsetZeroPoint(weights), outZp = out.zeroPoint();
       if (VectorSupport.fastApplies(ctx, weights, bias) && worthFast(batch, depth, units)) {
+        Kernel sparse = FullyConnectedInt8Sparse.select(ctx, batch, depth, units, wZp, q); // pruned weights (SparseSupport)
+        if (sparse != null) return sparse;
         FullyConnectedInt8Fast.Kernel fast = FullyConnectedInt8Fast.prepare(batch, depth, units, weights.i8, weights.offset, false,
             wZp, bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, inZp, outZp, q.multiplier(), q.shift(), q.actMin(),
             q.actMax(), VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.scratch(), ctx.parallel());
