@@ -248,6 +248,9 @@ public final class FullIntegerQuantizer {
       } else {
         DynamicRangeQuantizer.QuantizedWeights q = o.powerOfTwo ? powerOfTwoWeights(wv, w.shape, axis)
             : DynamicRangeQuantizer.quantizeWeights(wv, w.shape, axis);
+        if (op.inputs.size() > 2 && op.inputs.get(2) != null && o.scheme == Scheme.INT8) {
+          q = adjustForBias(q, wv, w.shape, axis, floats(op.inputs.get(2)), in.quantization.scale()[0]);
+        }
         qw.buffer = m.addBuffer(ByteBuffer.wrap(q.values()));
         qw.quantization = q.quantization();
         float[] s = q.quantization().scale();
@@ -308,6 +311,36 @@ public final class FullIntegerQuantizer {
   static ScaleChooser.Params activationParams(double lo, double hi, Options o) {
     if (o.scheme == Scheme.INT16X8 || o.symmetric) return ScaleChooser.symmetric(lo, hi, o.scheme.qmin, o.scheme.qmax, o.powerOfTwo);
     return ScaleChooser.affine(lo, hi, o.scheme.qmin, o.scheme.qmax, o.powerOfTwo);
+  }
+
+  /**
+   * The converter's {@code AdjustWeightsForBiasScale}: a channel whose weights are tiny (a dead channel gets a scale
+   * near 4e-9) but whose bias is not would have a bias beyond int32 at {@code input scale x weight scale}; its weight
+   * scale is raised to {@code |bias| / (input scale x 2^30)} and its weights quantized again.
+   */
+  static DynamicRangeQuantizer.QuantizedWeights adjustForBias(DynamicRangeQuantizer.QuantizedWeights q, float[] values,
+      int[] shape, int axis, float[] bias, double inScale) {
+    float[] s = q.quantization().scale().clone();
+    boolean changed = false;
+    double limit = 0.5 * Integer.MAX_VALUE;
+    for (int c = 0; c < bias.length; c++) {
+      int k = s.length == 1 ? 0 : c;
+      if (k >= s.length) break;
+      if (Math.abs(bias[c]) / (inScale * s[k]) > limit) {
+        s[k] = (float) (Math.abs(bias[c]) / (inScale * limit));
+        changed = true;
+      }
+    }
+    if (!changed) return q;
+    int channels = s.length, inner = 1;
+    if (axis >= 0) for (int i = axis + 1; i < shape.length; i++) inner *= shape[i];
+    byte[] v = new byte[values.length];
+    for (int i = 0; i < values.length; i++) {
+      int c = axis < 0 ? 0 : (i / inner) % channels;
+      v[i] = (byte) Math.max(-127, Math.min(127, ScaleChooser.roundHalfAway(values[i] / (double) s[c])));
+    }
+    Quantization quant = axis < 0 ? Quantization.perTensor(s[0], 0) : Quantization.perChannel(s, new long[channels], axis);
+    return new DynamicRangeQuantizer.QuantizedWeights(v, quant);
   }
 
   /** Symmetric int8 weights with power-of-two scales (rounded up from the converter's). */
