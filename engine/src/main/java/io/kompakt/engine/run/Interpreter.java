@@ -51,6 +51,7 @@ public final class Interpreter implements AutoCloseable {
     private int numThreads = 1;
     private Kernels kernels = Kernels.fromSystemProperty();
     private KernelRegistry registry;
+    private OpObserver observer;
 
     public Options setNumThreads(int n) {
       if (n < 1) throw new IllegalArgumentException("threads must be at least 1, not " + n);
@@ -74,6 +75,27 @@ public final class Interpreter implements AutoCloseable {
     }
 
     public KernelRegistry getRegistry() { return registry != null ? registry : KernelRegistry.defaults(); }
+
+    /**
+     * Called after every kernel of a run, while its outputs still hold their values (before the arena reuses their
+     * memory): what calibration and per-layer error reports need. Null (the default) costs nothing.
+     */
+    public Options setObserver(OpObserver o) {
+      observer = o;
+      return this;
+    }
+
+    public OpObserver getObserver() { return observer; }
+  }
+
+  /**
+   * Sees each operator's outputs right after it ran ({@link Options#setObserver}). Ops folded at prepare (all inputs
+   * constant) are not run, so not observed: their outputs are constants ({@link #tensor}).
+   */
+  @FunctionalInterface
+  public interface OpObserver {
+    /** @param operator the operator's index in the subgraph; {@code outputs} its output tensors, valid during the call */
+    void afterOp(int operator, RuntimeTensor[] outputs);
   }
 
   private final Model model;
@@ -83,6 +105,7 @@ public final class Interpreter implements AutoCloseable {
   private final int[][] resized;
   private Kernel[] kernels = new Kernel[0];
   private int[] kernelOps = new int[0];
+  private RuntimeTensor[][] kernelOutputs = new RuntimeTensor[0][];
   private final Map<RuntimeTensor.Storage, Long> arenaElements = new EnumMap<>(RuntimeTensor.Storage.class);
   private long arenaBytes;
   private long lastRunNanos = -1;
@@ -234,6 +257,12 @@ public final class Interpreter implements AutoCloseable {
     }
     kernels = run.toArray(new Kernel[0]);
     kernelOps = runOps.stream().mapToInt(Integer::intValue).toArray();
+    kernelOutputs = new RuntimeTensor[kernelOps.length][];
+    for (int k = 0; k < kernelOps.length; k++) {
+      int[] outs = graph.operators().get(kernelOps[k]).outputs();
+      kernelOutputs[k] = new RuntimeTensor[outs.length];
+      for (int j = 0; j < outs.length; j++) kernelOutputs[k][j] = tensors[outs[j]];
+    }
     planArena();
     allocated = true;
   }
@@ -326,11 +355,23 @@ public final class Interpreter implements AutoCloseable {
     if (!allocated) allocateTensors();
     for (int i = 0; i < inputs.length; i++) copyIn(i, inputs[i]);
     long t0 = System.nanoTime();
-    for (Kernel k : kernels) k.run();
+    runKernels();
     lastRunNanos = System.nanoTime() - t0;
     for (Map.Entry<Integer, Object> e : outputs.entrySet()) {
       checkIndex(e.getKey(), graph.outputs().length, "output");
       copyOut(getOutputTensor(e.getKey()), e.getValue(), "output " + e.getKey());
+    }
+  }
+
+  private void runKernels() {
+    OpObserver o = options.observer;
+    if (o == null) {
+      for (Kernel k : kernels) k.run();
+      return;
+    }
+    for (int k = 0; k < kernels.length; k++) {
+      kernels[k].run();
+      o.afterOp(kernelOps[k], kernelOutputs[k]);
     }
   }
 
@@ -339,7 +380,7 @@ public final class Interpreter implements AutoCloseable {
     checkOpen();
     if (!allocated) allocateTensors();
     long t0 = System.nanoTime();
-    for (Kernel k : kernels) k.run();
+    runKernels();
     lastRunNanos = System.nanoTime() - t0;
   }
 

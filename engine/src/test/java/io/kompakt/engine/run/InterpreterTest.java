@@ -190,4 +190,35 @@ class InterpreterTest {
       if (old == null) System.clearProperty("kompakt.kernels"); else System.setProperty("kompakt.kernels", old);
     }
   }
+
+  @Test
+  void observerSeesEveryRunOpWhileItsOutputHoldsItsValues() {
+    Model m = chain(5, 2, 3);
+    java.util.List<Integer> seen = new java.util.ArrayList<>();
+    java.util.List<float[]> values = new java.util.ArrayList<>();
+    Interpreter.Options o = new Interpreter.Options().setRegistry(registry()).setObserver((op, outs) -> {
+      seen.add(op);
+      assertEquals(1, outs.length);
+      float[] v = new float[outs[0].size()];
+      System.arraycopy(outs[0].f32, outs[0].offset, v, 0, v.length);
+      values.add(v);
+    });
+    float[] x = {1, 2, 3, 4, 5, 6};
+    float[] out = new float[6];
+    try (Interpreter it = new Interpreter(m, o)) {
+      it.run(x, out);
+    }
+    // NEG x5 (ops 0..4), the constant ADD (op 5) folded at prepare, the final ADD (op 6)
+    assertEquals(java.util.List.of(0, 1, 2, 3, 4, 6), seen);
+    for (int k = 0; k < 5; k++) {
+      for (int i = 0; i < 6; i++) assertEquals(k % 2 == 0 ? -x[i] : x[i], values.get(k)[i], "op " + k + " element " + i);
+    }
+    assertArrayEquals(out, values.get(5));
+    // without an observer the same outputs
+    float[] plain = new float[6];
+    try (Interpreter it = interpreter(m)) {
+      it.run(x, plain);
+    }
+    assertArrayEquals(plain, out);
+  }
 }

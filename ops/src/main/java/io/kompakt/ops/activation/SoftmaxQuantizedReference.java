@@ -75,7 +75,7 @@ final class SoftmaxQuantizedReference {
           if (diff >= diffMin) {
             int exp = QuantMath.expOnNegativeValues(
                 QuantMath.multiplyByQuantizedMultiplierGreaterThanOne(diff, m.multiplier(), m.shift()), SCALED_DIFF_INTEGER_BITS);
-            int unsat = QuantMath.roundingDivideByPOT(QuantMath.saturatingRoundingDoublingHighMul(shiftedScale, exp), exponent);
+            int unsat = divideByPOT(QuantMath.saturatingRoundingDoublingHighMul(shiftedScale, exp), exponent);
             v = Math.max(Math.min(unsat + outMin, outMax), outMin);
           }
           QuantMath.store(out, base + c, v);
@@ -119,5 +119,16 @@ final class SoftmaxQuantizedReference {
         }
       }
     };
+  }
+
+  /**
+   * gemmlowp's RoundingDivideByPOT, and beyond its range: a row of many near-equal values (a flat 1001-class softmax)
+   * gives {@code exponent > 31}, where TFLite's reference shifts an int32 by 32 or more (undefined in C++); the exact
+   * rounded quotient there is 0 (or -1 for -2^31 over 2^32, halves away from zero), which is what is returned.
+   */
+  static int divideByPOT(int x, int exponent) {
+    if (exponent <= 31) return QuantMath.roundingDivideByPOT(x, exponent);
+    if (exponent == 32 && x == Integer.MIN_VALUE) return -1;
+    return 0;
   }
 }

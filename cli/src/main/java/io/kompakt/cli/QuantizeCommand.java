@@ -1,0 +1,280 @@
+package io.kompakt.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kompakt.compress.DynamicRangeQuantizer;
+import io.kompakt.compress.Float16Quantizer;
+import io.kompakt.compress.SizeReport;
+import io.kompakt.compress.quant.Calibrator;
+import io.kompakt.compress.quant.FullIntegerQuantizer;
+import io.kompakt.compress.quant.QuantReport;
+import io.kompakt.data.ImageInput;
+import io.kompakt.engine.edit.EditableModel;
+import io.kompakt.engine.edit.ModelWriter;
+import io.kompakt.engine.model.MetadataView;
+import io.kompakt.engine.model.Model;
+import io.kompakt.engine.model.TensorType;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code kompakt quantize MODEL -o OUT --mode int8 --calib DIR --samples 100}: post-training quantization. */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+    description = {"Post-training quantization of a float model, in the layout TFLite's converter writes: full-integer int8",
+        "(per-channel weights, calibrated per-tensor activations), uint8 (legacy per-tensor), 16x8, dynamic range (weights",
+        "only) or float16 weights. Prints the sizes and, on a held-out set, each layer's SNR against the float model,",
+        "top-1 agreement and (with labels) accuracy."})
+final class QuantizeCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "MODEL", description = "the float .tflite file")
+  Path model;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "where to write the quantized model")
+  Path output;
+
+  @Option(names = "--mode", defaultValue = "int8", paramLabel = "M", description = "int8, uint8, 16x8, dynamic or float16 (default ${DEFAULT-VALUE})")
+  String mode;
+
+  @Option(names = "--io", paramLabel = "T", description = "model input/output type: float, int8, uint8 or int16 (default: float; uint8 for --mode uint8)")
+  String io;
+
+  @Option(names = "--calib", defaultValue = "random", paramLabel = "DIR|FILE|random",
+      description = "calibration data: a folder of images or .npy/.bin tensors, an IDX image file, or random (default ${DEFAULT-VALUE})")
+  String calib;
+
+  @Option(names = "--samples", defaultValue = "100", paramLabel = "N", description = "calibration samples (default ${DEFAULT-VALUE}; fewer if the data has fewer)")
+  int samples;
+
+  @Option(names = "--eval", paramLabel = "DIR|FILE|random", description = "held-out data for the report (default: the calibration data after the calibration samples)")
+  String eval;
+
+  @Option(names = "--eval-samples", defaultValue = "100", paramLabel = "N", description = "held-out samples for the report (default ${DEFAULT-VALUE}; 0: no report)")
+  int evalSamples;
+
+  @Option(names = "--method", defaultValue = "minmax", paramLabel = "M", description = "activation ranges: minmax, moving-average, percentile or mse (default ${DEFAULT-VALUE})")
+  String method;
+
+  @Option(names = "--percentile", defaultValue = "99.99", paramLabel = "P", description = "for --method percentile (default ${DEFAULT-VALUE})")
+  double percentile;
+
+  @Option(names = "--symmetric", description = "symmetric activations (zero point 0; 128 for uint8)")
+  boolean symmetric;
+
+  @Option(names = "--power-of-two", description = "every scale a power of two (for shift-only hardware); the report shows the cost")
+  boolean powerOfTwo;
+
+  @Option(names = "--per-tensor", description = "one scale per weights tensor instead of per output channel")
+  boolean perTensor;
+
+  @Option(names = "--per-channel-dense", description = "per-unit FULLY_CONNECTED weight scales (the latest converter's choice)")
+  boolean perChannelDense;
+
+  @Option(names = "--mean", split = ",", paramLabel = "M", description = "images: float input = (pixel - mean) / std (default: metadata, else 127.5; IDX: 0)")
+  float[] mean;
+
+  @Option(names = "--std", split = ",", paramLabel = "S", description = "see --mean (default: metadata, else 127.5; IDX: 255)")
+  float[] std;
+
+  @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "seed of random data (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "threads for the runs (default ${DEFAULT-VALUE})")
+  int threads;
+
+  @Option(names = "--json", description = "print the report as one JSON object")
+  boolean json;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(model)) throw new NoSuchFileException(model.toString());
+    if (samples < 1) throw new IllegalArgumentException("--samples must be at least 1");
+    if (evalSamples < 0) throw new IllegalArgumentException("--eval-samples must be 0 or more");
+    Model floatModel = Model.load(model);
+    String m = mode.trim().toLowerCase(Locale.ROOT);
+    ImageInput.Normalization imageNorm = normalization(floatModel, 127.5f, 127.5f), idxNorm = normalization(floatModel, 0f, 255f);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("model", model.toString());
+    report.put("mode", m);
+    EditableModel q;
+    SampleSource calibData = null;
+    int calibCount = 0;
+    switch (m) {
+      case "dynamic": q = EditableModel.from(floatModel); DynamicRangeQuantizer.quantize(q); break;
+      case "float16": q = EditableModel.from(floatModel); Float16Quantizer.quantize(q, 1); break;
+      case "int8": case "uint8": case "16x8": {
+        FullIntegerQuantizer.Options o = options(m);
+        calibData = SampleSource.open(calib, imageNorm, idxNorm, seed, samples);
+        calibCount = Math.min(samples, calibData.size());
+        Calibrator.Method meth = o.method();
+        SampleSource cd = calibData;
+        int cc = calibCount;
+        Calibrator cal = withBar("calibrate", calibCount, bar -> Calibrator.run(floatModel, calibData0(cd, cc),
+            meth == Calibrator.Method.PERCENTILE || meth == Calibrator.Method.MSE, threads, bar));
+        q = FullIntegerQuantizer.quantize(floatModel, cal, o);
+        report.put("calibration", calibCount + " samples: " + calibData.description());
+        if (powerOfTwo) {
+          report.put("without_power_of_two", evaluate(floatModel, FullIntegerQuantizer.quantize(floatModel, cal, o.powerOfTwo(false)),
+              calibData, calibCount, imageNorm, idxNorm, false));
+        }
+        break;
+      }
+      default: throw new IllegalArgumentException("--mode is int8, uint8, 16x8, dynamic or float16; got '" + mode + "'");
+    }
+    SizeReport before = SizeReport.of(EditableModel.from(floatModel)), after = SizeReport.of(q);
+    new ModelWriter().write(q, output);
+    report.put("output", output.toString());
+    report.put("float_bytes", before.raw());
+    report.put("float_gzip_bytes", before.gzip());
+    report.put("quantized_bytes", after.raw());
+    report.put("quantized_gzip_bytes", after.gzip());
+    Map<String, Object> heldOut = evaluate(floatModel, q, calibData, calibCount, imageNorm, idxNorm, true);
+    if (heldOut != null) report.put("held_out", heldOut);
+    if (calibData != null && evalSamples > 0) {
+      Model qm = Model.from(ModelWriter.toBytes(q));
+      int n = Math.min(calibCount, evalSamples);
+      SampleSource cd = calibData;
+      QuantReport.Result r = withBar("report (calibration set)", n, bar -> QuantReport.compare(floatModel, qm, cd.range(0, n),
+          cd.labels(0, n), threads, bar));
+      report.put("calibration_set", summary(r, false));
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    } else {
+      printText(report, out);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static Calibrator.Source calibData0(SampleSource s, int n) { return s.range(0, n); }
+
+  /** The report on held-out data: --eval, else the calibration data after the calibration samples. */
+  private Map<String, Object> evaluate(Model floatModel, EditableModel q, SampleSource calibData, int calibCount,
+      ImageInput.Normalization imageNorm, ImageInput.Normalization idxNorm, boolean layers) throws Exception {
+    if (evalSamples == 0) return null;
+    SampleSource data;
+    int from;
+    if (eval != null) {
+      data = SampleSource.open(eval, imageNorm, idxNorm, seed + 1, evalSamples);
+      from = 0;
+    } else if (calibData != null && calibData.size() > calibCount && !calib.equalsIgnoreCase("random")) {
+      data = calibData;
+      from = calibCount;
+    } else if (calibData != null && calib.equalsIgnoreCase("random")) {
+      data = SampleSource.open("random", imageNorm, idxNorm, seed + 1, evalSamples);
+      from = 0;
+    } else {
+      return null;
+    }
+    int n = Math.min(evalSamples, data.size() - from);
+    if (n <= 0) return null;
+    Model qm = Model.from(ModelWriter.toBytes(q));
+    SampleSource d = data;
+    int f = from;
+    QuantReport.Result r = withBar("report (held-out set)", n, bar -> QuantReport.compare(floatModel, qm, d.range(f, n),
+        d.labels(f, n), threads, bar));
+    Map<String, Object> s = summary(r, layers);
+    s.put("data", n + " samples: " + data.description() + (from > 0 ? " from sample " + from : ""));
+    return s;
+  }
+
+  private static Map<String, Object> summary(QuantReport.Result r, boolean layers) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("samples", r.samples());
+    s.put("top1_agreement", r.agreement());
+    if (r.floatCorrect() >= 0) {
+      s.put("float_accuracy", r.floatAccuracy());
+      s.put("quantized_accuracy", r.quantAccuracy());
+    }
+    s.put("output_snr_db", r.outputSnrDb());
+    QuantReport.Layer w = r.worst();
+    if (w != null) s.put("worst_layer", String.format(Locale.ROOT, "#%d %s %s: %.1f dB", w.op(), w.opName(), w.tensor(), w.snrDb()));
+    if (layers) s.put("layers", r.layers());
+    return s;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void printText(Map<String, Object> r, PrintWriter out) {
+    out.printf(Locale.ROOT, "mode        %s%n", r.get("mode"));
+    if (r.containsKey("calibration")) out.printf(Locale.ROOT, "calibration %s%n", r.get("calibration"));
+    out.printf(Locale.ROOT, "float       %,d B (gzip %,d B)%n", r.get("float_bytes"), r.get("float_gzip_bytes"));
+    out.printf(Locale.ROOT, "quantized   %,d B (gzip %,d B), %.2fx smaller%n", r.get("quantized_bytes"), r.get("quantized_gzip_bytes"),
+        (double) (long) r.get("float_bytes") / (long) r.get("quantized_bytes"));
+    for (String key : new String[] {"calibration_set", "held_out", "without_power_of_two"}) {
+      Map<String, Object> s = (Map<String, Object>) r.get(key);
+      if (s == null) continue;
+      out.printf(Locale.ROOT, "%s:%s%n", key.replace('_', ' '), s.containsKey("data") ? " " + s.get("data") : "");
+      out.printf(Locale.ROOT, "  top-1 agreement with float %.2f%% of %d; output SNR %.1f dB; worst layer %s%n",
+          100 * (double) s.get("top1_agreement"), s.get("samples"), s.get("output_snr_db"), s.get("worst_layer"));
+      if (s.containsKey("float_accuracy")) {
+        out.printf(Locale.ROOT, "  accuracy: float %.2f%%, quantized %.2f%%%n", 100 * (double) s.get("float_accuracy"), 100 * (double) s.get("quantized_accuracy"));
+      }
+      if (s.containsKey("layers")) {
+        out.printf(Locale.ROOT, "  %-5s %-20s %-44s %9s %11s %11s%n", "op", "type", "output", "SNR dB", "max |err|", "max |x|");
+        for (QuantReport.Layer l : (List<QuantReport.Layer>) s.get("layers")) {
+          out.printf(Locale.ROOT, "  #%-4d %-20s %-44s %9.1f %11.4g %11.4g%n", l.op(), l.opName(), l.tensor(), l.snrDb(), l.maxAbsError(), l.maxAbs());
+        }
+      }
+    }
+    out.printf(Locale.ROOT, "wrote %s%n", r.get("output"));
+  }
+
+  private FullIntegerQuantizer.Options options(String m) {
+    FullIntegerQuantizer.Options o = new FullIntegerQuantizer.Options().scheme(FullIntegerQuantizer.Scheme.parse(m))
+        .method(Calibrator.Method.parse(method)).percentile(percentile).symmetric(symmetric).powerOfTwo(powerOfTwo)
+        .perChannel(!perTensor).perChannelDense(perChannelDense);
+    String t = io != null ? io.trim().toLowerCase(Locale.ROOT) : m.equals("uint8") ? "uint8" : "float";
+    switch (t) {
+      case "float": case "float32": o.io(TensorType.FLOAT32); break;
+      case "int8": o.io(TensorType.INT8); break;
+      case "uint8": o.io(TensorType.UINT8); break;
+      case "int16": o.io(TensorType.INT16); break;
+      default: throw new IllegalArgumentException("--io is float, int8, uint8 or int16; got '" + io + "'");
+    }
+    return o;
+  }
+
+  private ImageInput.Normalization normalization(Model m, float defaultMean, float defaultStd) {
+    float[] mn = mean, sd = std;
+    if ((mn == null || sd == null) && m.tfliteMetadata() != null) {
+      double[][] n = MetadataView.inputNormalization(m.tfliteMetadata());
+      if (n != null) {
+        if (mn == null) { mn = new float[n[0].length]; for (int i = 0; i < mn.length; i++) mn[i] = (float) n[0][i]; }
+        if (sd == null) { sd = new float[n[1].length]; for (int i = 0; i < sd.length; i++) sd[i] = (float) n[1][i]; }
+      }
+    }
+    if (mn == null) mn = new float[] {defaultMean};
+    if (sd == null) sd = new float[] {defaultStd};
+    for (float s : sd) if (s == 0) throw new IllegalArgumentException("--std must not be 0");
+    return new ImageInput.Normalization(mn, sd);
+  }
+
+  interface Job<T> { T run(IntConsumer progress) throws Exception; }
+
+  /** Runs a loop with a progress bar on stderr when there is a console and the loop is long enough to need one. */
+  private <T> T withBar(String task, int n, Job<T> job) throws Exception {
+    if (System.console() == null || json || n < 5) return job.run(null);
+    try (ProgressBar pb = new ProgressBarBuilder().setTaskName(task).setInitialMax(n).setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+      return job.run(i -> pb.step());
+    }
+  }
+}
