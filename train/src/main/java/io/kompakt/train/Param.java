@@ -32,7 +32,7 @@ public final class Param {
   /** Sets masked weights to zero. */
   public void applyMask() {
     if (mask == null) return;
-    for (int i = 0; i < values.length; i++) values[i] *= mask[i];
+    for (int i = 0; i < values.length; i++) if (mask[i] == 0f) values[i] = 0f;
   }
 
   /** Share of weights that are exactly zero. */
