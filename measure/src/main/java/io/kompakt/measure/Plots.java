@@ -68,4 +68,34 @@ public final class Plots {
     java.awt.image.BufferedImage img = BitmapEncoder.getBufferedImage(chart);
     io.kompakt.engine.AtomicFiles.write(png, out -> javax.imageio.ImageIO.write(img, "png", out));
   }
+
+  /**
+   * Training curves: loss per epoch (left) and accuracy per epoch (right), one line per named series, written
+   * atomically to {@code png}. Series may be shorter than others (e.g. no test figure yet).
+   */
+  public static void trainingCurves(String title, java.util.Map<String, List<Double>> loss, java.util.Map<String, List<Double>> accuracy,
+      Path png) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYChart l = new XYChartBuilder().width(700).height(420).title(title + ": loss").xAxisTitle("epoch").yAxisTitle("cross-entropy").build();
+    XYChart a = new XYChartBuilder().width(700).height(420).title(title + ": accuracy").xAxisTitle("epoch").yAxisTitle("accuracy").build();
+    addSeries(l, loss);
+    addSeries(a, accuracy);
+    java.awt.image.BufferedImage x = BitmapEncoder.getBufferedImage(l), y = BitmapEncoder.getBufferedImage(a);
+    java.awt.image.BufferedImage both = new java.awt.image.BufferedImage(x.getWidth() + y.getWidth(), Math.max(x.getHeight(), y.getHeight()),
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = both.createGraphics();
+    g.drawImage(x, 0, 0, null);
+    g.drawImage(y, x.getWidth(), 0, null);
+    g.dispose();
+    io.kompakt.engine.AtomicFiles.write(png, out -> javax.imageio.ImageIO.write(both, "png", out));
+  }
+
+  private static void addSeries(XYChart c, java.util.Map<String, List<Double>> series) {
+    for (java.util.Map.Entry<String, List<Double>> e : series.entrySet()) {
+      if (e.getValue().isEmpty()) continue;
+      List<Integer> xs = new ArrayList<>();
+      for (int i = 0; i < e.getValue().size(); i++) xs.add(i + 1);
+      c.addSeries(e.getKey(), xs, e.getValue());
+    }
+  }
 }
