@@ -34,8 +34,21 @@ public final class ExperimentReport {
     Path json = dir.resolve("results.json");
     AtomicFiles.write(json, Results.mapper().writeValueAsBytes(e));
     List<Results.Variant> all = new ArrayList<>(e.variants());
+    Set<String> labels = new LinkedHashSet<>();
+    for (Results.Variant v : e.variants()) labels.add(v.source());
     for (Results.Experiment m : merged) {
-      for (Results.Variant v : m.variants()) all.add(v.source() == null ? v.withSource(m.source().label()) : v);
+      // a merged run named like one already shown (e.g. the same results twice) gets a suffix: names stay unique
+      Map<String, String> rename = new java.util.HashMap<>();
+      for (Results.Variant v : m.variants()) {
+        String src = v.source() == null ? m.source().label() : v.source();
+        String label = rename.computeIfAbsent(src, k -> {
+          String l = k;
+          for (int i = 2; labels.contains(l); i++) l = k + " (" + i + ")";
+          return l;
+        });
+        all.add(v.withSource(label));
+      }
+      labels.addAll(rename.values());
     }
     boolean multi = all.stream().map(Results.Variant::source).distinct().count() > 1;
     Path vcsv = dir.resolve("variants.csv"), ccsv = dir.resolve("classes.csv"), lcsv = dir.resolve("image_latency.csv");
