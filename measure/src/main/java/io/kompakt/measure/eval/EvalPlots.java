@@ -85,10 +85,16 @@ public final class EvalPlots {
   /** Accuracy (or agreement) against a measure of cost: one line per family, points in order of sparsity. */
   public static XYChart scoreVersus(List<Results.Variant> all, String xTitle, java.util.function.Function<Results.Variant, Double> x,
                                     String yTitle, String title) {
+    return versus(all, xTitle, x, Results.Variant::score, yTitle, title);
+  }
+
+  /** A measure {@code y} against a cost {@code x}: one line per family, points in order of sparsity. */
+  public static XYChart versus(List<Results.Variant> all, String xTitle, java.util.function.Function<Results.Variant, Double> x,
+                               java.util.function.Function<Results.Variant, Double> y, String yTitle, String title) {
     boolean multi = all.stream().map(Results.Variant::source).distinct().count() > 1;
     Map<String, List<Results.Variant>> fam = new LinkedHashMap<>();
     for (Results.Variant v : all) {
-      if (!v.ok() || v.score() == null || x.apply(v) == null) continue;
+      if (!v.ok() || y.apply(v) == null || x.apply(v) == null) continue;
       fam.computeIfAbsent(family(v, multi), k -> new ArrayList<>()).add(v);
     }
     XYChart c = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
@@ -101,7 +107,7 @@ public final class EvalPlots {
       List<Double> xs = new ArrayList<>(), ys = new ArrayList<>();
       for (Results.Variant v : vs) {
         xs.add(x.apply(v));
-        ys.add(v.score());
+        ys.add(y.apply(v));
       }
       XYSeries s = c.addSeries(e.getKey() + (vs.size() > 1 ? " (" + sparsityRange(vs) + ")" : ""), xs, ys);
       if (vs.size() == 1) {

@@ -65,6 +65,10 @@ public final class ExperimentReport {
     plots.add(save(size, dir, "accuracy_vs_size", true));
     plots.add(save(gz, dir, "accuracy_vs_gzip_size", true));
     plots.add(save(lat, dir, "accuracy_vs_latency", true));
+    if (e.labelled() && all.stream().anyMatch(v -> v.agreement() != null)) {
+      plots.add(save(EvalPlots.versus(all, "file size (KB, raw)", v -> EvalPlots.kb(v.rawBytes()), Results.Variant::agreement,
+          "top-1 agreement with the reference", "top-1 agreement with " + e.reference() + " vs size"), dir, "agreement_vs_size", true));
+    }
     List<Results.Variant> few = selection(all);
     if (e.labelled()) {
       plots.add(save(EvalPlots.perClassBars(few, e.classes(), e.name() + ": per-class accuracy"), dir, "per_class", false));
