@@ -131,6 +131,15 @@ public final class Idx {
     return new LabelledImages(read(find(dir, split + "-images-idx3-ubyte")), read(find(dir, split + "-labels-idx1-ubyte")));
   }
 
+  /** Whether {@code dir} holds the images and labels of {@code split} (plain or gzipped). */
+  public static boolean hasSplit(Path dir, String split) {
+    for (String kind : new String[] {"-images-idx3-ubyte", "-labels-idx1-ubyte"}) {
+      String base = split + kind;
+      if (!Files.isRegularFile(dir.resolve(base)) && !Files.isRegularFile(dir.resolve(base + ".gz"))) return false;
+    }
+    return true;
+  }
+
   private static Path find(Path dir, String base) throws IOException {
     for (String name : new String[] {base, base + ".gz"}) {
       Path p = dir.resolve(name);

@@ -1,0 +1,295 @@
+package io.kompakt.data;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * A set of images, each with a class label or none (-1), to evaluate a classifier on. {@link #open} reads:
+ *
+ * <ul>
+ *   <li>a folder of IDX files (MNIST / Fashion-MNIST: {@code <split>-images-idx3-ubyte[.gz]} and
+ *       {@code <split>-labels-idx1-ubyte[.gz]}); Fashion-MNIST gets its class names when the folder's name says so;
+ *   <li>a folder with one sub-folder per class (sorted names are the classes, index 0 first);
+ *   <li>a folder of images without sub-folders: unlabelled (evaluation then reports agreement with a reference);
+ *   <li>a CSV file of {@code path,label} (a header line {@code path,label} is skipped; labels are class indices
+ *       or class names, sorted names becoming indices; paths relative to the CSV's folder).
+ * </ul>
+ */
+public interface Dataset {
+  /** What was read, for reports: kind and where. */
+  String description();
+
+  int size();
+
+  /** Class names by index (empty when unlabelled and no names were given). */
+  List<String> classes();
+
+  /** Label of image {@code i}, or -1 when unknown. */
+  int label(int i);
+
+  /** A short name for image {@code i} (file name or index). */
+  String id(int i);
+
+  /** Image {@code i}, decoded (grayscale images have equal R, G and B). */
+  RgbImage image(int i) throws IOException;
+
+  /** Whether every image has a label. */
+  default boolean labelled() {
+    for (int i = 0; i < size(); i++) if (label(i) < 0) return false;
+    return size() > 0;
+  }
+
+  /** The class name of an index, or the index itself. */
+  default String className(int c) {
+    return c >= 0 && c < classes().size() ? classes().get(c) : String.valueOf(c);
+  }
+
+  /** Fashion-MNIST's ten classes, in label order. */
+  List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+  /** Image file name endings read from folders. */
+  List<String> IMAGE_ENDINGS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
+
+  /**
+   * Opens a data set, recognising its kind as described above.
+   *
+   * @param split for IDX folders: "t10k" (test) or "train"
+   * @param limit at most this many images, the first ones (0: all)
+   */
+  static Dataset open(Path path, String split, int limit) throws IOException {
+    Dataset d;
+    if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
+      d = Csv.read(path);
+    } else if (Files.isRegularFile(path)) {
+      throw new IOException(path + ": a data set is a folder (IDX files, class folders or images) or a .csv file of path,label");
+    } else if (!Files.isDirectory(path)) {
+      throw new NoSuchFileException(path.toString(), null, "no such data set");
+    } else if (Idx.hasSplit(path, split)) {
+      d = new IdxSet(path, split);
+    } else {
+      d = Folder.read(path);
+    }
+    if (d.size() == 0) throw new IOException(path + ": the data set has no images");
+    return limit > 0 && limit < d.size() ? new Subset(d, limit) : d;
+  }
+
+  /** The first {@code n} images of another set. */
+  record Subset(Dataset of, int n) implements Dataset {
+    @Override public String description() { return of.description() + ", first " + n; }
+    @Override public int size() { return n; }
+    @Override public List<String> classes() { return of.classes(); }
+    @Override public int label(int i) { return of.label(check(i)); }
+    @Override public String id(int i) { return of.id(check(i)); }
+    @Override public RgbImage image(int i) throws IOException { return of.image(check(i)); }
+
+    private int check(int i) {
+      if (i < 0 || i >= n) throw new IndexOutOfBoundsException(i);
+      return i;
+    }
+  }
+
+  /** MNIST-style IDX images. */
+  final class IdxSet implements Dataset {
+    private final Idx.LabelledImages data;
+    private final String description;
+    private final List<String> classes;
+
+    IdxSet(Path dir, String split) throws IOException {
+      data = Idx.load(dir, split);
+      description = "IDX " + dir + " (" + split + ", " + data.size() + " images " + data.width() + "x" + data.height() + ")";
+      int max = 0;
+      for (int i = 0; i < data.size(); i++) max = Math.max(max, data.label(i));
+      String name = dir.toAbsolutePath().normalize().toString().toLowerCase(Locale.ROOT);
+      if (name.contains("fashion") && max < 10) {
+        classes = FASHION_MNIST_CLASSES;
+      } else {
+        List<String> c = new ArrayList<>();
+        for (int i = 0; i <= max; i++) c.add(String.valueOf(i));
+        classes = Collections.unmodifiableList(c);
+      }
+    }
+
+    /** A labelled IDX set already in memory (e.g. generated by a test). */
+    public IdxSet(Idx.LabelledImages data, String description, List<String> classes) {
+      this.data = data;
+      this.description = description;
+      this.classes = List.copyOf(classes);
+    }
+
+    @Override public String description() { return description; }
+    @Override public int size() { return data.size(); }
+    @Override public List<String> classes() { return classes; }
+    @Override public int label(int i) { return data.label(i); }
+    @Override public String id(int i) { return "#" + i; }
+
+    @Override
+    public RgbImage image(int i) {
+      int w = data.width(), h = data.height(), n = w * h;
+      byte[] src = data.images().data(), rgb = new byte[n * 3];
+      for (int p = 0; p < n; p++) {
+        byte v = src[i * n + p];
+        rgb[3 * p] = v;
+        rgb[3 * p + 1] = v;
+        rgb[3 * p + 2] = v;
+      }
+      return new RgbImage(w, h, rgb);
+    }
+  }
+
+  /** Image files with labels (a class-folder tree, a flat unlabelled folder, or a CSV). */
+  final class ImageFiles implements Dataset {
+    private final String description;
+    private final List<Path> files;
+    private final int[] labels;
+    private final List<String> classes;
+
+    public ImageFiles(String description, List<Path> files, int[] labels, List<String> classes) {
+      if (files.size() != labels.length) throw new IllegalArgumentException(files.size() + " files but " + labels.length + " labels");
+      this.description = description;
+      this.files = List.copyOf(files);
+      this.labels = labels.clone();
+      this.classes = List.copyOf(classes);
+    }
+
+    @Override public String description() { return description; }
+    @Override public int size() { return files.size(); }
+    @Override public List<String> classes() { return classes; }
+    @Override public int label(int i) { return labels[i]; }
+    @Override public String id(int i) { return files.get(i).getFileName().toString(); }
+    @Override public RgbImage image(int i) throws IOException { return RgbImage.read(files.get(i)); }
+  }
+
+  /** Folder trees. */
+  final class Folder {
+    private Folder() {}
+
+    static Dataset read(Path dir) throws IOException {
+      List<Path> subdirs = new ArrayList<>(), images = new ArrayList<>();
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+          if (p.getFileName().toString().startsWith(".")) continue;
+          if (Files.isDirectory(p)) subdirs.add(p);
+          else if (isImage(p)) images.add(p);
+        }
+      }
+      if (!subdirs.isEmpty()) {
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        List<String> classes = new ArrayList<>();
+        for (Path sub : subdirs) {
+          int c = classes.size();
+          classes.add(sub.getFileName().toString());
+          try (Stream<Path> s = Files.list(sub)) {
+            s.filter(Files::isRegularFile).filter(Folder::isImage).sorted().forEach(p -> {
+              files.add(p);
+              labels.add(c);
+            });
+          }
+        }
+        if (files.isEmpty() && !images.isEmpty()) return flat(dir, images);
+        return new ImageFiles("class folders " + dir + " (" + classes.size() + " classes, " + files.size() + " images)", files,
+            labels.stream().mapToInt(Integer::intValue).toArray(), classes);
+      }
+      if (images.isEmpty()) {
+        throw new IOException(dir + ": no IDX files, class folders or images (" + String.join(", ", IMAGE_ENDINGS) + ") found");
+      }
+      return flat(dir, images);
+    }
+
+    private static Dataset flat(Path dir, List<Path> images) {
+      int[] labels = new int[images.size()];
+      java.util.Arrays.fill(labels, -1);
+      return new ImageFiles("unlabelled images " + dir + " (" + images.size() + " images)", images, labels, List.of());
+    }
+
+    static boolean isImage(Path p) {
+      String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+      for (String e : IMAGE_ENDINGS) if (n.endsWith(e)) return true;
+      return false;
+    }
+  }
+
+  /** CSV files of path,label. */
+  final class Csv {
+    private Csv() {}
+
+    static Dataset read(Path csv) throws IOException {
+      List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+      Path base = csv.toAbsolutePath().getParent();
+      List<Path> files = new ArrayList<>();
+      List<String> raw = new ArrayList<>();
+      for (int n = 0; n < lines.size(); n++) {
+        String line = lines.get(n).strip();
+        if (line.isEmpty() || line.startsWith("#")) continue;
+        List<String> f = fields(line, csv, n + 1);
+        if (files.isEmpty() && raw.isEmpty() && f.size() >= 1 && List.of("path", "file", "image", "filename").contains(f.get(0).toLowerCase(Locale.ROOT))) continue;
+        if (f.size() != 2 || f.get(0).isEmpty()) throw new IOException(csv + " line " + (n + 1) + ": expected path,label, got '" + line + "'");
+        Path p = base.resolve(f.get(0));
+        if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString(), null, csv + " line " + (n + 1) + ": no such image");
+        files.add(p);
+        raw.add(f.get(1));
+      }
+      boolean numeric = true;
+      for (String l : raw) numeric &= l.matches("\\d{1,6}");
+      int[] labels = new int[raw.size()];
+      List<String> classes = new ArrayList<>();
+      if (numeric) {
+        int max = -1;
+        for (int i = 0; i < labels.length; i++) max = Math.max(max, labels[i] = Integer.parseInt(raw.get(i)));
+        for (int c = 0; c <= max; c++) classes.add(String.valueOf(c));
+      } else {
+        Map<String, Integer> index = new TreeMap<>();
+        for (String l : raw) {
+          if (l.isEmpty()) throw new IOException(csv + ": an empty label");
+          index.put(l, 0);
+        }
+        for (Map.Entry<String, Integer> e : index.entrySet()) {
+          e.setValue(classes.size());
+          classes.add(e.getKey());
+        }
+        for (int i = 0; i < labels.length; i++) labels[i] = index.get(raw.get(i));
+      }
+      return new ImageFiles("CSV " + csv + " (" + classes.size() + " classes, " + files.size() + " images)", files, labels, classes);
+    }
+
+    /** Comma-separated fields; double quotes around a field allow commas in it ("" is a quote). */
+    static List<String> fields(String line, Path csv, int n) throws IOException {
+      List<String> out = new ArrayList<>();
+      StringBuilder f = new StringBuilder();
+      boolean quoted = false;
+      for (int i = 0; i < line.length(); i++) {
+        char c = line.charAt(i);
+        if (quoted) {
+          if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+            f.append('"');
+            i++;
+          } else if (c == '"') {
+            quoted = false;
+          } else {
+            f.append(c);
+          }
+        } else if (c == '"') {
+          quoted = true;
+        } else if (c == ',') {
+          out.add(f.toString().strip());
+          f.setLength(0);
+        } else {
+          f.append(c);
+        }
+      }
+      if (quoted) throw new IOException(csv + " line " + n + ": unclosed quote");
+      out.add(f.toString().strip());
+      return out;
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.kompakt.measure.eval;
+
+import io.kompakt.compress.Dequantizer;
+import io.kompakt.compress.DynamicRangeQuantizer;
+import io.kompakt.compress.Float16Quantizer;
+import io.kompakt.compress.Pruner;
+import io.kompakt.compress.SparseEncoder;
+import io.kompakt.engine.edit.EditableModel;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The steps a variant of an experiment is made of, by name: each changes an {@link EditableModel} in place and
+ * says what it did. Built in: {@code prune}, {@code dynamic} (dynamic-range int8 weights), {@code float16},
+ * {@code dequantize}, {@code sparse} (TFLite's sparse storage of pruned weights). {@code int8} (full-integer
+ * quantization) is registered as unavailable until a quantizer is wired in with {@link #register}.
+ */
+public final class VariantSteps {
+  private VariantSteps() {}
+
+  /** One step: changes the model in place and returns a one-line description of what it did. */
+  @FunctionalInterface
+  public interface Step {
+    String apply(EditableModel m, Params params);
+  }
+
+  /** A step that this build cannot run (the variant is reported as not available, the rest of the plan runs). */
+  public static final class UnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public UnavailableException(String message) { super(message); }
+  }
+
+  private static final Map<String, Step> STEPS = Collections.synchronizedMap(new LinkedHashMap<>());
+
+  static {
+    register("prune", VariantSteps::prune);
+    register("dynamic", VariantSteps::dynamic);
+    register("float16", VariantSteps::float16);
+    register("dequantize", VariantSteps::dequantize);
+    register("sparse", VariantSteps::sparse);
+    register("int8", (m, p) -> {
+      throw new UnavailableException("full-integer int8 quantization is not available in this build");
+    });
+  }
+
+  /** Adds or replaces a step (e.g. {@code int8} once a full-integer quantizer exists). */
+  public static void register(String name, Step step) { STEPS.put(name.toLowerCase(Locale.ROOT), step); }
+
+  /** The registered names. */
+  public static List<String> names() {
+    synchronized (STEPS) {
+      return new ArrayList<>(STEPS.keySet());
+    }
+  }
+
+  /** The step of that name, or an error listing the known ones. */
+  public static Step get(String name) {
+    Step s = STEPS.get(name.toLowerCase(Locale.ROOT));
+    if (s == null) throw new IllegalArgumentException("unknown step '" + name + "'; known: " + String.join(", ", names()));
+    return s;
+  }
+
+  /** A step's parameters (from the plan), read with type checks; {@link #checkUsed} rejects misspelt keys. */
+  public static final class Params {
+    private final String step;
+    private final Map<String, Object> values;
+    private final Set<String> read = new LinkedHashSet<>();
+
+    public Params(String step, Map<String, Object> values) {
+      this.step = step;
+      this.values = values == null ? Map.of() : new LinkedHashMap<>(values);
+    }
+
+    public Map<String, Object> values() { return Collections.unmodifiableMap(values); }
+
+    public double getDouble(String key, double def) {
+      Object v = take(key);
+      if (v == null) return def;
+      if (v instanceof Number n) return n.doubleValue();
+      throw bad(key, v, "a number");
+    }
+
+    public int getInt(String key, int def) {
+      Object v = take(key);
+      if (v == null) return def;
+      if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return n.intValue();
+      throw bad(key, v, "an integer");
+    }
+
+    public boolean getBoolean(String key, boolean def) {
+      Object v = take(key);
+      if (v == null) return def;
+      if (v instanceof Boolean b) return b;
+      throw bad(key, v, "true or false");
+    }
+
+    public String getString(String key, String def) {
+      Object v = take(key);
+      if (v == null) return def;
+      if (v instanceof String s) return s;
+      throw bad(key, v, "a string");
+    }
+
+    public List<String> getStrings(String key) {
+      Object v = take(key);
+      if (v == null) return null;
+      if (v instanceof String s) return List.of(s.split(","));
+      if (v instanceof List<?> l) {
+        List<String> out = new ArrayList<>();
+        for (Object o : l) {
+          if (!(o instanceof String s)) throw bad(key, v, "a list of strings");
+          out.add(s);
+        }
+        return out;
+      }
+      throw bad(key, v, "a list of strings");
+    }
+
+    private Object take(String key) {
+      read.add(key);
+      return values.get(key);
+    }
+
+    private IllegalArgumentException bad(String key, Object v, String what) {
+      return new IllegalArgumentException("step " + step + ": '" + key + "' must be " + what + ", not " + v);
+    }
+
+    /** Fails on keys no getter asked for (a misspelt option would otherwise be ignored silently). */
+    public void checkUsed() {
+      for (String k : values.keySet()) {
+        if (!read.contains(k)) throw new IllegalArgumentException("step " + step + " has no option '" + k + "'" + (read.isEmpty() ? " (it takes none)" : "; it takes " + String.join(", ", read)));
+      }
+    }
+  }
+
+  /** Applies one named step and checks that every parameter was understood. */
+  public static String apply(String name, EditableModel m, Map<String, Object> params) {
+    Params p = new Params(name, params);
+    String what = get(name).apply(m, p);
+    p.checkUsed();
+    return what;
+  }
+
+  static String prune(EditableModel m, Params p) {
+    Pruner.Options o = new Pruner.Options().sparsity(p.getDouble("sparsity", 0.5))
+        .structure(Pruner.Structure.parse(p.getString("pattern", "unstructured")));
+    String scope = p.getString("scope", "layer").toLowerCase(Locale.ROOT);
+    switch (scope) {
+      case "layer": o.scope(Pruner.Scope.LAYER); break;
+      case "global": o.scope(Pruner.Scope.GLOBAL); break;
+      default: throw new IllegalArgumentException("step prune: scope is layer or global, not " + scope);
+    }
+    List<String> ops = p.getStrings("ops");
+    if (ops != null) o.ops(opTypes(ops));
+    String include = p.getString("include", null);
+    if (include != null) o.include(include);
+    List<String> skip = p.getStrings("skip");
+    if (skip != null) o.skip(new LinkedHashSet<>(skip));
+    Pruner.Report r = Pruner.prune(m, o);
+    return String.format(Locale.ROOT, "pruned %d layers (%,d weights) from %.1f%% to %.1f%% zeros", r.layers().size(), r.weights(), 100 * r.before(), 100 * r.after());
+  }
+
+  /** conv, depthwise, dense (or fc), or the builtin names. */
+  public static Set<String> opTypes(List<String> names) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String s : names) {
+      switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "conv": case "conv_2d": out.add("CONV_2D"); break;
+        case "depthwise": case "depthwise_conv_2d": out.add("DEPTHWISE_CONV_2D"); break;
+        case "dense": case "fc": case "fully_connected": out.add("FULLY_CONNECTED"); break;
+        default: throw new IllegalArgumentException("op type '" + s + "': conv, depthwise or dense");
+      }
+    }
+    return out;
+  }
+
+  static String dynamic(EditableModel m, Params p) {
+    DynamicRangeQuantizer.Options o = DynamicRangeQuantizer.Options.defaults()
+        .withMinElements(p.getInt("min_elements", 1024))
+        .withPerChannel(p.getBoolean("per_channel", true))
+        .withPerChannelDense(p.getBoolean("per_channel_dense", false));
+    DynamicRangeQuantizer.Report r = DynamicRangeQuantizer.quantize(m, o);
+    return String.format(Locale.ROOT, "dynamic-range int8 weights: %d tensors (%,d -> %,d bytes), %d left float (small)",
+        r.quantized(), r.floatBytes(), r.int8Bytes(), r.skippedSmall());
+  }
+
+  static String float16(EditableModel m, Params p) {
+    int n = Float16Quantizer.quantize(m, p.getInt("min_elements", 1024));
+    return "float16 weights: " + n + " constants";
+  }
+
+  static String dequantize(EditableModel m, Params p) {
+    Dequantizer.Report r = Dequantizer.dequantize(m, p.getBoolean("clamp", true));
+    return "dequantized: " + r.constants() + " constants, " + r.removedOps() + " ops removed";
+  }
+
+  static String sparse(EditableModel m, Params p) {
+    SparseEncoder.Report r = SparseEncoder.encode(m, new SparseEncoder.Options().tryBlocks(p.getBoolean("try_blocks", true)));
+    return "sparse storage: " + r.encoded().size() + " tensors behind " + r.densifyOps() + " DENSIFY ops";
+  }
+}
