@@ -141,6 +141,28 @@ public final class EditableModel {
 
   private EditableModel(boolean noSentinel) {}
 
+  /**
+   * Makes this model the same as {@code other} (its parts are taken over, not copied): for a step that changes a
+   * model in place but builds the result as a new model, e.g. full-integer quantization.
+   */
+  public void replaceWith(EditableModel other) {
+    if (other == this) return;
+    version = other.version;
+    description = other.description;
+    buffers.clear();
+    buffers.addAll(other.buffers);
+    subgraphs.clear();
+    subgraphs.addAll(other.subgraphs);
+    metadata.clear();
+    metadata.addAll(other.metadata);
+    signatures.clear();
+    signatures.addAll(other.signatures);
+    metadataBuffers.clear();
+    metadataBuffers.addAll(other.metadataBuffers);
+    associatedFiles.clear();
+    associatedFiles.putAll(other.associatedFiles);
+  }
+
   /** A new buffer holding {@code data}, appended to the model's buffers. */
   public Buffer addBuffer(ByteBuffer data) {
     Buffer b = new Buffer(data);

@@ -1,8 +1,10 @@
 package io.kompakt.measure.eval;
 
 import io.kompakt.compress.SizeReport;
+import io.kompakt.compress.quant.Calibrator;
 import io.kompakt.compress.SparseEncoder;
 import io.kompakt.data.Dataset;
+import io.kompakt.data.ImageInput;
 import io.kompakt.data.Preprocessing;
 import io.kompakt.engine.AtomicFiles;
 import io.kompakt.engine.edit.EditableModel;
@@ -88,7 +90,13 @@ public final class ExperimentRunner {
     List<String> notes = new ArrayList<>();
     EditableModel m = EditableModel.from(base);
     try {
-      for (Plan.StepSpec s : v.steps()) notes.add(s.step() + ": " + VariantSteps.apply(s.step(), m, s.params()));
+      Calibrator.Source calibration = new Calibrator.Source() {
+        @Override public int count() { return images.size(); }
+        @Override public void fill(int index, Interpreter it) {
+          ImageInput.fill(it.getInputTensor(0), images.get(index), images.preprocessing().normalization());
+        }
+      };
+      for (Plan.StepSpec s : v.steps()) notes.add(s.step() + ": " + VariantSteps.apply(s.step(), m, s.params(), calibration));
       if (plan.sparseStorage() && v.steps().stream().noneMatch(s -> s.step().equals("sparse"))) {
         SparseEncoder.Report r = SparseEncoder.encode(m, new SparseEncoder.Options());
         if (!r.encoded().isEmpty()) notes.add("sparse storage: " + r.encoded().size() + " tensors behind " + r.densifyOps() + " DENSIFY ops");

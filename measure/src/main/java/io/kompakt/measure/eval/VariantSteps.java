@@ -5,7 +5,12 @@ import io.kompakt.compress.DynamicRangeQuantizer;
 import io.kompakt.compress.Float16Quantizer;
 import io.kompakt.compress.Pruner;
 import io.kompakt.compress.SparseEncoder;
+import io.kompakt.compress.quant.Calibrator;
+import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.engine.edit.EditableModel;
+import io.kompakt.engine.edit.ModelWriter;
+import io.kompakt.engine.model.Model;
+import io.kompakt.engine.model.TensorType;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,8 +23,8 @@ import java.util.Set;
 /**
  * The steps a variant of an experiment is made of, by name: each changes an {@link EditableModel} in place and
  * says what it did. Built in: {@code prune}, {@code dynamic} (dynamic-range int8 weights), {@code float16},
- * {@code dequantize}, {@code sparse} (TFLite's sparse storage of pruned weights). {@code int8} (full-integer
- * quantization) is registered as unavailable until a quantizer is wired in with {@link #register}.
+ * {@code dequantize}, {@code sparse} (TFLite's sparse storage of pruned weights), {@code int8} / {@code uint8}
+ * (full-integer post-training quantization, calibrated on the experiment's images: {@link FullIntegerQuantizer}).
  */
 public final class VariantSteps {
   private VariantSteps() {}
@@ -45,9 +50,8 @@ public final class VariantSteps {
     register("float16", VariantSteps::float16);
     register("dequantize", VariantSteps::dequantize);
     register("sparse", VariantSteps::sparse);
-    register("int8", (m, p) -> {
-      throw new UnavailableException("full-integer int8 quantization is not available in this build");
-    });
+    register("int8", (m, p) -> fullInteger(m, p, "int8"));
+    register("uint8", (m, p) -> fullInteger(m, p, "uint8"));
   }
 
   /** Adds or replaces a step (e.g. {@code int8} once a full-integer quantizer exists). */
@@ -70,6 +74,8 @@ public final class VariantSteps {
   /** A step's parameters (from the plan), read with type checks; {@link #checkUsed} rejects misspelt keys. */
   public static final class Params {
     private final String step;
+    /** Sample inputs for calibration, or null. */
+    Calibrator.Source calibration;
     private final Map<String, Object> values;
     private final Set<String> read = new LinkedHashSet<>();
 
@@ -142,7 +148,16 @@ public final class VariantSteps {
 
   /** Applies one named step and checks that every parameter was understood. */
   public static String apply(String name, EditableModel m, Map<String, Object> params) {
+    return apply(name, m, params, null);
+  }
+
+  /**
+   * Applies one named step; {@code calibration} gives the steps that calibrate (int8, uint8) their sample inputs, or
+   * is null (they then calibrate on random inputs and say so).
+   */
+  public static String apply(String name, EditableModel m, Map<String, Object> params, Calibrator.Source calibration) {
     Params p = new Params(name, params);
+    p.calibration = calibration;
     String what = get(name).apply(m, p);
     p.checkUsed();
     return what;
@@ -189,6 +204,54 @@ public final class VariantSteps {
     DynamicRangeQuantizer.Report r = DynamicRangeQuantizer.quantize(m, o);
     return String.format(Locale.ROOT, "dynamic-range int8 weights: %d tensors (%,d -> %,d bytes), %d left float (small)",
         r.quantized(), r.floatBytes(), r.int8Bytes(), r.skippedSmall());
+  }
+
+  /**
+   * Full-integer quantization of the model as it stands (after earlier steps): calibrated on the first
+   * {@code samples} (default 200) images of the experiment's data, or on random inputs when there are none. Options:
+   * {@code method} (minmax, moving-average, percentile, mse), {@code io} (float, int8, uint8), {@code per_channel},
+   * {@code power_of_two}, {@code symmetric}.
+   */
+  static String fullInteger(EditableModel m, Params p, String scheme) {
+    int samples = p.getInt("samples", 200);
+    if (samples < 1) throw new IllegalArgumentException("step " + scheme + ": samples must be at least 1, not " + samples);
+    Calibrator.Method method = Calibrator.Method.parse(p.getString("method", "minmax"));
+    FullIntegerQuantizer.Options o = new FullIntegerQuantizer.Options().scheme(FullIntegerQuantizer.Scheme.parse(scheme))
+        .method(method).perChannel(p.getBoolean("per_channel", true)).powerOfTwo(p.getBoolean("power_of_two", false))
+        .symmetric(p.getBoolean("symmetric", false));
+    String io = p.getString("io", "float").toLowerCase(Locale.ROOT);
+    switch (io) {
+      case "float": case "float32": o.io(TensorType.FLOAT32); break;
+      case "int8": o.io(TensorType.INT8); break;
+      case "uint8": o.io(TensorType.UINT8); break;
+      default: throw new IllegalArgumentException("step " + scheme + ": io is float, int8 or uint8, not " + io);
+    }
+    Calibrator.Source all = p.calibration;
+    String from;
+    Calibrator.Source source;
+    if (all == null || all.count() == 0) {
+      source = Calibrator.random(samples, 1, -1, 1);
+      from = samples + " random inputs";
+    } else {
+      int n = Math.min(samples, all.count());
+      source = new Calibrator.Source() {
+        @Override public int count() { return n; }
+        @Override public void fill(int index, io.kompakt.engine.run.Interpreter it) throws Exception { all.fill(index, it); }
+      };
+      from = "the first " + n + " images";
+    }
+    try {
+      Model floatModel = Model.from(ModelWriter.toBytes(m));
+      boolean keep = method == Calibrator.Method.PERCENTILE || method == Calibrator.Method.MSE;
+      Calibrator c = Calibrator.run(floatModel, source, keep, 1, null);
+      m.replaceWith(FullIntegerQuantizer.quantize(floatModel, c, o));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("step " + scheme + ": calibration failed: " + e.getMessage(), e);
+    }
+    return String.format(Locale.ROOT, "full-integer %s (%s calibration on %s, %s I/O)", scheme,
+        method.name().toLowerCase(Locale.ROOT).replace('_', '-'), from, io);
   }
 
   static String float16(EditableModel m, Params p) {

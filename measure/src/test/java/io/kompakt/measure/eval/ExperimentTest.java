@@ -117,12 +117,13 @@ class ExperimentTest {
     Path out = dir.resolve("out");
     Results.Experiment e = ExperimentRunner.run(plan, out, "here", null);
     Map<String, Results.Variant> v = e.variants().stream().collect(Collectors.toMap(Results.Variant::name, x -> x));
-    for (String n : names) {
-      assertEquals(n.endsWith("int8") ? "unavailable" : "ok", v.get(n).status(), n + ": " + v.get(n).message());
-    }
-    assertTrue(v.get("int8").message().contains("not available in this build"));
     Results.Variant base = v.get("base");
-    assertEquals(1.0, base.agreement());
+    for (String n : names) assertEquals("ok", v.get(n).status(), n + ": " + v.get(n).message());
+    assertTrue(v.get("int8").notes().stream().anyMatch(s -> s.contains("full-integer int8") && s.contains("the first 40 images")),
+        v.get("int8").notes().toString());
+    assertTrue(v.get("int8").rawBytes() < base.rawBytes() / 3, "int8 weights");
+    assertTrue(v.get("p60-all+int8").notes().toString().contains("full-integer int8"), "pruned, then quantized");
+    assertEquals(1.0, v.get("base").agreement());
     assertEquals(expectedTop1(model, Dataset.open(dir.resolve("fashion"), "t10k", 0)), base.top1(), 1e-12);
     assertEquals(40, base.perClass().stream().mapToInt(Results.ClassResult::support).sum());
     assertEquals(10, base.perClass().size());
@@ -142,8 +143,8 @@ class ExperimentTest {
 
     ExperimentReport.Written w = ExperimentReport.write(e, List.of(), out);
     assertEquals(1 + names.size(), Files.readAllLines(w.variantsCsv()).size());
-    assertEquals(1 + 7 * 10, Files.readAllLines(w.classesCsv()).size());
-    assertEquals(1 + 7 * 40, Files.readAllLines(w.latencyCsv()).size());
+    assertEquals(1 + names.size() * 10, Files.readAllLines(w.classesCsv()).size());
+    assertEquals(1 + names.size() * 40, Files.readAllLines(w.latencyCsv()).size());
     String html = Files.readString(w.html());
     for (String n : names) assertTrue(html.contains(">" + n + "<"), n);
     assertTrue(html.contains("data:image/png;base64,"));
@@ -202,7 +203,17 @@ class ExperimentTest {
     var m = io.kompakt.engine.edit.EditableModel.from(Model.from(ModelWriter.toBytes(Networks.fashionMnistCnn(1))));
     IllegalArgumentException s = assertThrows(IllegalArgumentException.class, () -> VariantSteps.apply("prune", m, Map.of("sparsty", 0.5)));
     assertTrue(s.getMessage().contains("no option 'sparsty'"), s.getMessage());
-    assertThrows(VariantSteps.UnavailableException.class, () -> VariantSteps.apply("int8", m, Map.of()));
+    IllegalArgumentException badIo = assertThrows(IllegalArgumentException.class, () -> VariantSteps.apply("int8", m, Map.of("io", "int4")));
+    assertTrue(badIo.getMessage().contains("io is float, int8 or uint8"), badIo.getMessage());
+    // without images, int8 calibrates on random inputs and says so; every conv/dense weight becomes int8
+    String what = VariantSteps.apply("int8", m, Map.of("samples", 3));
+    assertTrue(what.contains("3 random inputs"), what);
+    for (var op : m.subgraphs.get(0).operators) {
+      String type = op.opCode.name();
+      if (type.contains("CONV_2D") || type.contains("FULLY_CONNECTED")) {
+        assertEquals(io.kompakt.engine.model.TensorType.INT8, op.inputs.get(1).type, type);
+      }
+    }
   }
 
   void assertPlanError(String json, String expected) throws IOException {

@@ -87,7 +87,7 @@ public final class IntAsFloat {
                                 int[] bias, int bOff, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
                                 boolean vector, Parallel parallel, SharedScratch scratch) {
     return new Wrapped(kernel, inSize, outSize, channels, unsigned, inZp,
-        new Requantizer(channels, bias, bOff, multiplier, shift, outZp, actMin, actMax, vector), vector, parallel, scratch);
+        new Requantizer(channels, bias, bOff, multiplier, shift, outZp, actMin, actMax, vector), parallel, scratch);
   }
 
   private static final class Wrapped implements ByteKernel {
@@ -95,7 +95,7 @@ public final class IntAsFloat {
     private static final int CHUNK = 4096;
     private final FloatKernel kernel;
     private final int inSize, outSize, channels, inZp, pixels;
-    private final boolean unsigned, vector;
+    private final boolean unsigned;
     private final Requantizer requantizer;
     private final Parallel parallel;
     private final SharedScratch.Floats inBuf, outBuf;
@@ -105,7 +105,7 @@ public final class IntAsFloat {
     private float[] a, b;
 
     Wrapped(FloatKernel kernel, int inSize, int outSize, int channels, boolean unsigned, int inZp, Requantizer requantizer,
-            boolean vector, Parallel parallel, SharedScratch scratch) {
+            Parallel parallel, SharedScratch scratch) {
       if (outSize % channels != 0) throw new IllegalArgumentException(outSize + " outputs are not a multiple of " + channels + " channels");
       this.kernel = kernel;
       this.inSize = inSize;
@@ -113,7 +113,6 @@ public final class IntAsFloat {
       this.channels = channels;
       this.pixels = outSize / channels;
       this.unsigned = unsigned;
-      this.vector = vector && VectorSupport.available();
       this.inZp = inZp;
       this.requantizer = requantizer;
       this.parallel = parallel;
@@ -151,10 +150,6 @@ public final class IntAsFloat {
     }
 
     private void convert(int from, int to) {
-      if (vector) {
-        ByteToFloatVector.convert(in, inOff, unsigned, inZp, a, from * CHUNK, Math.min(inSize, to * CHUNK));
-        return;
-      }
       final byte[] in = this.in;
       final float[] a = this.a;
       final int off = inOff, zp = inZp, end = Math.min(inSize, to * CHUNK);

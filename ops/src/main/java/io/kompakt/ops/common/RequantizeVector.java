@@ -1,9 +1,5 @@
 package io.kompakt.ops.common;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -16,21 +12,13 @@ import jdk.incubator.vector.VectorSpecies;
  * used: JDK 17 compiles float-to-int conversions and 64-bit lanes of the Vector API poorly, so the float is turned into
  * an int by an exact magic-number split, and the 32x32-bit high product is built from 16-bit halves.
  *
- * <p>Loaded only after {@link VectorSupport#available()}.
+ * <p>Used with 8 or more int lanes only (see {@link Requantizer}). Loaded only after {@link VectorSupport#available()}.
  */
 final class RequantizeVector {
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, I.vectorShape());
   private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, I.length() * 8)));
   static final int LANES = I.length();
-  /**
-   * With 128-bit vectors (4 int lanes, e.g. NEON on a Raspberry Pi 4) the narrowest byte vector (64 bits) has more
-   * lanes than the ints: only the first 4 bytes may be stored, else the store would spill into the next pixel's
-   * channels (or past the output). They are stored as one int (a masked byte store is not compiled on every CPU and
-   * would allocate).
-   */
-  private static final boolean FOUR_LANES = B.length() > LANES;
-  private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   /** 1.5 * 2^23: adding it to a float of magnitude below 2^22 leaves the rounded integer in the low mantissa bits. */
   private static final float MAGIC = 0x1.8p23f;
   private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
@@ -66,9 +54,7 @@ final class RequantizeVector {
         IntVector up = IntVector.fromArray(I, thr, c).add(high.lanewise(VectorOperators.LSHR, 31))
             .sub(high.and(IntVector.fromArray(I, mask, c))).lanewise(VectorOperators.LSHR, 31);
         IntVector q = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, rs, c)).add(up).add(zp).max(lo).min(hi);
-        ByteVector bytes = q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes();
-        if (FOUR_LANES) INT_LE.set(out, outOff + base + c, bytes.reinterpretAsInts().lane(0));
-        else bytes.intoArray(out, outOff + base + c);
+        q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes().intoArray(out, outOff + base + c);
       }
       if (full < ch) r.scalar(b, base, full, ch, out, outOff + base);
     }

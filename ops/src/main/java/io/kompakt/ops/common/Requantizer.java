@@ -48,7 +48,9 @@ public final class Requantizer {
     this.outZp = outZp;
     this.actMin = actMin;
     this.actMax = actMax;
-    this.vector = vector && nonNegative && VectorSupport.available();
+    // 8 or more int lanes: with 4 (128-bit vectors, e.g. a Raspberry Pi 4's NEON) the narrowest byte vector is wider
+    // than the ints and its store would spill into the next pixel, so those machines requantize in scalar code
+    this.vector = vector && nonNegative && VectorSupport.available() && RequantizeVector.LANES >= 8;
   }
 
   /** Whether the Vector API path runs. */
