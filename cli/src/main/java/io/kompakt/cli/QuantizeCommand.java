@@ -82,10 +82,10 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--per-channel-dense", description = "per-unit FULLY_CONNECTED weight scales (the latest converter's choice)")
   boolean perChannelDense;
 
-  @Option(names = "--mean", split = ",", paramLabel = "M", description = "images: float input = (pixel - mean) / std (default: metadata, else 127.5; IDX: 0)")
+  @Option(names = "--mean", split = ",", paramLabel = "M", description = "images and IDX files: float input = (pixel - mean) / std (default: the model's normalization metadata, else 127.5, as kompakt run and eval)")
   float[] mean;
 
-  @Option(names = "--std", split = ",", paramLabel = "S", description = "see --mean (default: metadata, else 127.5; IDX: 255)")
+  @Option(names = "--std", split = ",", paramLabel = "S", description = "see --mean (default: metadata, else 127.5)")
   float[] std;
 
   @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "seed of random data (default ${DEFAULT-VALUE})")
@@ -107,7 +107,7 @@ final class QuantizeCommand implements Callable<Integer> {
     if (evalSamples < 0) throw new IllegalArgumentException("--eval-samples must be 0 or more");
     Model floatModel = Model.load(model);
     String m = mode.trim().toLowerCase(Locale.ROOT);
-    ImageInput.Normalization imageNorm = normalization(floatModel, 127.5f, 127.5f), idxNorm = normalization(floatModel, 0f, 255f);
+    ImageInput.Normalization imageNorm = normalization(floatModel, 127.5f, 127.5f), idxNorm = imageNorm;
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", model.toString());
     report.put("mode", m);

@@ -22,6 +22,13 @@ import io.kompakt.engine.run.SharedScratch;
  * buffer, and the requantization writes the 8-bit output. Both steps split over the interpreter's threads.
  */
 public final class IntAsFloat {
+  /**
+   * Whether the requantization uses the Vector API ({@code -Dkompakt.vectorRequant=true}; off by default). It halves
+   * the int8 time of MobileNet V2 here, but JDK 17's JIT does not always compile its loop without boxing vectors (it
+   * depends on what ran before), and then every inference allocates; the scalar requantization never does.
+   */
+  public static final boolean VECTOR_REQUANTIZATION = Boolean.getBoolean("kompakt.vectorRequant");
+
   /** Largest float-exact integer magnitude bound: 2^24. */
   static final long EXACT = 1L << 24;
 
@@ -87,7 +94,8 @@ public final class IntAsFloat {
                                 int[] bias, int bOff, int outZp, int[] multiplier, int[] shift, int actMin, int actMax,
                                 boolean vector, Parallel parallel, SharedScratch scratch) {
     return new Wrapped(kernel, inSize, outSize, channels, unsigned, inZp,
-        new Requantizer(channels, bias, bOff, multiplier, shift, outZp, actMin, actMax, vector), parallel, scratch);
+        new Requantizer(channels, bias, bOff, multiplier, shift, outZp, actMin, actMax, vector && VECTOR_REQUANTIZATION),
+        parallel, scratch);
   }
 
   private static final class Wrapped implements ByteKernel {
