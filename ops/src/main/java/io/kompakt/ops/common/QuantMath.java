@@ -40,11 +40,10 @@ public final class QuantMath {
   /** gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2 + 2^31 rounding) / 2^32, saturating INT_MIN * INT_MIN. */
   public static int saturatingRoundingDoublingHighMul(int a, int b) {
     if (a == Integer.MIN_VALUE && b == Integer.MIN_VALUE) return Integer.MAX_VALUE;
-    long ab = (long) a * (long) b;
-    // without data-dependent branches (they mispredict on real data and dominated requantization):
-    // nudge = ab >= 0 ? 2^30 : 1 - 2^30; then t / 2^31 truncated toward zero = (t + (t < 0 ? 2^31 - 1 : 0)) >> 31
-    long t = ab + (1L << 30) + ((ab >> 63) & (1 - (1L << 31)));
-    return (int) ((t + ((t >> 63) & 0x7FFFFFFFL)) >> 31);
+    // gemmlowp: (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 truncated toward zero. For ab < 0, with y = -ab, that is
+    // -floor((y - 1 + 2^30) / 2^31) = -ceil((y - 2^30) / 2^31) = floor((ab + 2^30) / 2^31): one formula for both
+    // signs, without branches (they mispredict on real data and dominated requantization)
+    return (int) (((long) a * (long) b + (1L << 30)) >> 31);
   }
 
   /** gemmlowp RoundingDivideByPOT: x / 2^exponent, rounding half away from zero. */

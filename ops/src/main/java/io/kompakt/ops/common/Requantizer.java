@@ -15,6 +15,8 @@ public final class Requantizer {
   final int channels, outZp, actMin, actMax;
   final int[] bias, multiplier, shift, leftShift, rightShift, mulHigh, mulLow, mask, threshold;
   private final boolean vector;
+  /** Every shift within [-31, 31]: the precomputed shifts, masks and thresholds apply (else QuantMath per value). */
+  private final boolean inRange;
 
   /**
    * @param vector use the Vector API path; requires {@link VectorSupport#available()}
@@ -34,10 +36,11 @@ public final class Requantizer {
     this.mulLow = new int[n];
     this.mask = new int[n];
     this.threshold = new int[n];
-    boolean nonNegative = true;
+    boolean nonNegative = true, inRange = true;
     for (int c = 0; c < channels; c++) {
       int m = multiplier[c], s = shift[c];
       if (m < 0 || s > 31 || s < -31) nonNegative = false;
+      if (s > 31 || s < -31) inRange = false;
       leftShift[c] = Math.max(s, 0);
       rightShift[c] = Math.max(-s, 0);
       mulHigh[c] = m >>> 16;
@@ -45,6 +48,7 @@ public final class Requantizer {
       mask[c] = (int) ((1L << rightShift[c]) - 1);
       threshold[c] = mask[c] >> 1;
     }
+    this.inRange = inRange;
     this.outZp = outZp;
     this.actMin = actMin;
     this.actMax = actMax;
@@ -67,6 +71,17 @@ public final class Requantizer {
 
   /** Channels [c0, c1) of the pixel whose sums start at {@code b[base]}, into {@code out[o + c]}. */
   void scalar(float[] b, int base, int c0, int c1, byte[] out, int o) {
+    if (inRange) {
+      // QuantMath.multiplyByQuantizedMultiplier with the per-channel shifts, masks and thresholds precomputed
+      for (int c = c0; c < c1; c++) {
+        int x = ((int) b[base + c] + bias[c]) << leftShift[c];
+        int high = (int) (((long) x * multiplier[c] + (1L << 30)) >> 31);
+        if (x == Integer.MIN_VALUE && multiplier[c] == Integer.MIN_VALUE) high = Integer.MAX_VALUE;
+        int v = (high >> rightShift[c]) + ((threshold[c] + (high >>> 31) - (high & mask[c])) >>> 31) + outZp;
+        out[o + c] = (byte) Math.min(Math.max(v, actMin), actMax);
+      }
+      return;
+    }
     for (int c = c0; c < c1; c++) {
       int acc = (int) b[base + c] + bias[c];
       int v = QuantMath.multiplyByQuantizedMultiplier(acc, multiplier[c], shift[c]) + outZp;
