@@ -240,8 +240,8 @@ class SparseKernelsTest {
     String old = System.getProperty(SparseSupport.PROPERTY);
     try {
       System.clearProperty(SparseSupport.PROPERTY);
-      assertEquals(true, SparseSupport.use(0.7, SparseSupport.Kind.CONV_1X1_INT, 24));
-      assertEquals(false, SparseSupport.use(0.69, SparseSupport.Kind.CONV_1X1_INT, 960));
+      assertEquals(true, SparseSupport.use(0.8, SparseSupport.Kind.CONV_1X1_INT, 24));
+      assertEquals(false, SparseSupport.use(0.79, SparseSupport.Kind.CONV_1X1_INT, 960));
       assertEquals(true, SparseSupport.use(0.9, SparseSupport.Kind.CONV_1X1_F32, 320));
       assertEquals(false, SparseSupport.use(0.9, SparseSupport.Kind.CONV_1X1_F32, 64));
       assertEquals(false, SparseSupport.use(0.9, SparseSupport.Kind.DENSE_F32, 1280));
