@@ -21,5 +21,8 @@ public final class BuiltinKernels implements KernelProvider {
 
   /** Whether the fast kernels use the Vector API or scalar Java here. */
   @Override
-  public String describe() { return "fast kernels: " + io.kompakt.ops.common.VectorSupport.describe(); }
+  public String describe() {
+    return "fast kernels: " + io.kompakt.ops.common.VectorSupport.describe() + "; "
+        + io.kompakt.ops.common.IntAsFloat.describeRequantization();
+  }
 }

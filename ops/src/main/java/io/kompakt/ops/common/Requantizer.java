@@ -54,8 +54,11 @@ public final class Requantizer {
     this.actMax = actMax;
     // 8 or more int lanes: with 4 (128-bit vectors, e.g. a Raspberry Pi 4's NEON) the narrowest byte vector is wider
     // than the ints and its store would spill into the next pixel, so those machines requantize in scalar code
-    this.vector = vector && nonNegative && VectorSupport.available() && RequantizeVector.LANES >= 8;
+    this.vector = vector && nonNegative && VectorSupport.available() && vectorLanesSuffice();
   }
+
+  /** At least 8 int lanes (call only where {@link VectorSupport#available()}). */
+  static boolean vectorLanesSuffice() { return VectorSupport.available() && RequantizeVector.LANES >= 8; }
 
   /** Whether the Vector API path runs. */
   public boolean vector() { return vector; }
