@@ -35,6 +35,17 @@ class AllocationFreeRunTest {
     check(m, Interpreter.Kernels.SCALAR, name + " scalar");
   }
 
+  /** Dynamic-range (hybrid) models: the reference kernels and the exact float path (HybridAsFloat). */
+  @ParameterizedTest(name = "{0} dynamic range")
+  @MethodSource("networks")
+  void hybridKernelsAllocateNothing(String network) {
+    io.kompakt.engine.edit.EditableModel e = Networks.byName(network, 1);
+    io.kompakt.compress.DynamicRangeQuantizer.quantize(e, io.kompakt.compress.DynamicRangeQuantizer.Options.defaults().withMinElements(16));
+    Model m = Model.from(ModelWriter.toBytes(e));
+    check(m, Interpreter.Kernels.REFERENCE, network + " dynamic range, reference");
+    check(m, Interpreter.Kernels.SCALAR, network + " dynamic range, scalar");
+  }
+
   private static void check(Model m, Interpreter.Kernels kernels, String what) {
     java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
     assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "this JVM does not count allocated bytes per thread");

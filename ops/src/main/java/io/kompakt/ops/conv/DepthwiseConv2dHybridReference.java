@@ -6,7 +6,9 @@ import io.kompakt.engine.run.Kernel;
 import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.Activation;
+import io.kompakt.ops.common.HybridAsFloat;
 import io.kompakt.ops.common.HybridQuant;
+import io.kompakt.ops.common.VectorSupport;
 
 /**
  * Hybrid (dynamic-range) DEPTHWISE_CONV_2D: float32 input and output, int8 filter [1, kH, kW, C * mult] with one
@@ -54,6 +56,18 @@ public final class DepthwiseConv2dHybridReference {
     ctx.requireType(out, TensorType.FLOAT32);
     if (bias != null) ctx.requireType(bias, TensorType.FLOAT32);
     float[] range = Activation.floatRange(ctx, o.getEnumName("fused_activation_function"));
+    if (filter.type == TensorType.INT8 && VectorSupport.fastApplies(ctx, filter, bias)) {
+      // the same arithmetic on the float32 fast kernels where the sums stay exact (HybridAsFloat)
+      float[] wf = HybridAsFloat.exactWeights(filter.i8, filter.offset, g.kH() * g.kW() * g.outC(), g.outC(), true);
+      if (wf != null) {
+        DepthwiseConv2dF32Fast.Kernel f = DepthwiseConv2dF32Fast.prepare(g, wf, 0, null, 0, Float.NEGATIVE_INFINITY,
+            Float.POSITIVE_INFINITY, VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR, ctx.parallel());
+        HybridAsFloat h = new HybridAsFloat(f::run, g.batch(), g.inH() * g.inW() * g.inC(), g.outH() * g.outW() * g.outC(),
+            g.outC(), scales, true, false, false, ctx.scratch());
+        return () -> h.run(in.f32, in.offset, bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, out.f32,
+            out.offset, range[0], range[1]);
+      }
+    }
     DepthwiseConv2dHybridReference k = new DepthwiseConv2dHybridReference(g, scales);
     return () -> k.run(in.f32, in.offset, filter.i8, filter.offset, bias == null ? null : bias.f32,
         bias == null ? 0 : bias.offset, out.f32, out.offset, range[0], range[1]);

@@ -6,7 +6,9 @@ import io.kompakt.engine.run.Kernel;
 import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.Activation;
+import io.kompakt.ops.common.HybridAsFloat;
 import io.kompakt.ops.common.HybridQuant;
+import io.kompakt.ops.common.VectorSupport;
 
 /**
  * Hybrid (dynamic-range) FULLY_CONNECTED: float32 input and output, int8 weights [units, depth] with one scale or
@@ -69,6 +71,19 @@ public final class FullyConnectedHybridReference {
     float[] range = Activation.floatRange(ctx, activation);
     float min = activation.equals("NONE") ? Float.NEGATIVE_INFINITY : range[0];
     float max = activation.equals("NONE") ? Float.POSITIVE_INFINITY : range[1];
+    if (weights.type == TensorType.INT8 && VectorSupport.fastApplies(ctx, weights, bias)) {
+      // the same arithmetic on the float32 fast kernel where the sums stay exact (HybridAsFloat)
+      float[] wf = HybridAsFloat.exactWeights(weights.i8, weights.offset, units * depth, units, false);
+      if (wf != null) {
+        FullyConnectedF32Fast.Kernel f = FullyConnectedF32Fast.prepare(batch, depth, units, wf, 0, null, 0,
+            Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR,
+            ctx.parallel());
+        HybridAsFloat h = new HybridAsFloat(f::run, batch, depth, units, units, scales, o.getBool("asymmetric_quantize_inputs"),
+            true, true, ctx.scratch());
+        return () -> h.run(in.f32, in.offset, bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, out.f32,
+            out.offset, min, max);
+      }
+    }
     FullyConnectedHybridReference k = new FullyConnectedHybridReference(batch, depth, units, scales,
         o.getBool("asymmetric_quantize_inputs"));
     return () -> k.run(in.f32, in.offset, weights.i8, weights.offset, weights.constant,

@@ -13,6 +13,13 @@ import java.util.Random;
 public final class FastKernelChecks {
   private FastKernelChecks() {}
 
+  /** Kernel choices an op test runs through: the reference, the scalar fast kernels, and the vector ones where present. */
+  public static final io.kompakt.engine.run.Interpreter.Kernels[] KERNELS = VectorSupport.available()
+      ? new io.kompakt.engine.run.Interpreter.Kernels[] {io.kompakt.engine.run.Interpreter.Kernels.REFERENCE,
+          io.kompakt.engine.run.Interpreter.Kernels.SCALAR, io.kompakt.engine.run.Interpreter.Kernels.VECTOR}
+      : new io.kompakt.engine.run.Interpreter.Kernels[] {io.kompakt.engine.run.Interpreter.Kernels.REFERENCE,
+          io.kompakt.engine.run.Interpreter.Kernels.SCALAR};
+
   /** Sentinel in the arena outside the input and output: a kernel must neither use nor overwrite it. */
   public static final float SENTINEL = Float.NaN;
 

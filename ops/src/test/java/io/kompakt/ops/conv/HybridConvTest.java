@@ -84,17 +84,19 @@ class HybridConvTest {
     float[] scales = HybridDefinitions.weightScales(r, outC, scaleKind);
     float[] bias = new float[outC];
     for (int c = 0; c < outC; c++) bias[c] = (float) r.nextGaussian();
-    OpTester t = OpTester.op("CONV_2D").options(convOptions(g, activation))
-        .input(TensorType.FLOAT32, new int[] {g[0], g[1], g[2], inC}, x)
-        .constant(TensorType.INT8, new int[] {outC, g[3], g[4], inC}, w, quantization(scales, 0));
-    if (withBias) t.constant(TensorType.FLOAT32, new int[] {outC}, bias);
-    else t.noInput();
-    float[] got = t.output(TensorType.FLOAT32).runFloat();
-    assertArrayEquals(new int[] {g[0], g[7], g[8], outC}, t.outputTensor(0).shape);
     float[] lim = range(activation);
     float[] want = HybridDefinitions.conv(g[0], g[1], g[2], inC, g[7], g[8], outC, g[3], g[4], g[5], g[5], g[6], g[6],
         g[9], g[10], x, w, scales, withBias ? bias : null, lim[0], lim[1]);
-    assertArrayEquals(want, got, java.util.Arrays.toString(g) + " " + activation + " scales " + scaleKind);
+    for (Interpreter.Kernels k : io.kompakt.ops.common.FastKernelChecks.KERNELS) { // the reference and the fast (float) paths
+      OpTester t = OpTester.op("CONV_2D").options(convOptions(g, activation)).kernels(k)
+          .input(TensorType.FLOAT32, new int[] {g[0], g[1], g[2], inC}, x)
+          .constant(TensorType.INT8, new int[] {outC, g[3], g[4], inC}, w, quantization(scales, 0));
+      if (withBias) t.constant(TensorType.FLOAT32, new int[] {outC}, bias);
+      else t.noInput();
+      float[] got = t.output(TensorType.FLOAT32).runFloat();
+      assertArrayEquals(new int[] {g[0], g[7], g[8], outC}, t.outputTensor(0).shape);
+      assertArrayEquals(want, got, k + " " + java.util.Arrays.toString(g) + " " + activation + " scales " + scaleKind);
+    }
   }
 
   @Property(tries = 250)
@@ -109,16 +111,18 @@ class HybridConvTest {
     float[] scales = HybridDefinitions.weightScales(r, outC, perChannel ? 1 : 0);
     float[] bias = new float[outC];
     for (int c = 0; c < outC; c++) bias[c] = (float) r.nextGaussian();
-    OpTester t = OpTester.op("DEPTHWISE_CONV_2D").options(depthwiseOptions(g, mult, activation))
-        .input(TensorType.FLOAT32, new int[] {g[0], g[1], g[2], inC}, x)
-        .constant(TensorType.INT8, new int[] {1, g[3], g[4], outC}, w, quantization(scales, 3));
-    if (withBias) t.constant(TensorType.FLOAT32, new int[] {outC}, bias);
-    float[] got = t.output(TensorType.FLOAT32).runFloat();
-    assertArrayEquals(new int[] {g[0], g[7], g[8], outC}, t.outputTensor(0).shape);
     float[] lim = range(activation);
     float[] want = HybridDefinitions.depthwise(g[0], g[1], g[2], inC, mult, g[7], g[8], g[3], g[4], g[5], g[5], g[6], g[6],
         g[9], g[10], x, w, scales, withBias ? bias : null, lim[0], lim[1]);
-    assertArrayEquals(want, got, java.util.Arrays.toString(g) + " " + activation);
+    for (Interpreter.Kernels k : io.kompakt.ops.common.FastKernelChecks.KERNELS) { // the reference and the fast (float) paths
+      OpTester t = OpTester.op("DEPTHWISE_CONV_2D").options(depthwiseOptions(g, mult, activation)).kernels(k)
+          .input(TensorType.FLOAT32, new int[] {g[0], g[1], g[2], inC}, x)
+          .constant(TensorType.INT8, new int[] {1, g[3], g[4], outC}, w, quantization(scales, 3));
+      if (withBias) t.constant(TensorType.FLOAT32, new int[] {outC}, bias);
+      float[] got = t.output(TensorType.FLOAT32).runFloat();
+      assertArrayEquals(new int[] {g[0], g[7], g[8], outC}, t.outputTensor(0).shape);
+      assertArrayEquals(want, got, k + " " + java.util.Arrays.toString(g) + " " + activation);
+    }
   }
 
   /**

@@ -56,16 +56,18 @@ class FullyConnectedHybridTest {
     float[] scales = HybridDefinitions.weightScales(r, units, perUnit ? 1 : 0);
     float[] bias = new float[units];
     for (int u = 0; u < units; u++) bias[u] = (float) (r.nextGaussian() * 0.5);
-    OpTester t = OpTester.op("FULLY_CONNECTED").options(options(activation, keepDims, asymmetric))
-        .input(TensorType.FLOAT32, new int[] {batch, depth}, x)
-        .constant(TensorType.INT8, new int[] {units, depth}, w, quantization(scales, 0));
-    if (withBias) t.constant(TensorType.FLOAT32, new int[] {units}, bias);
-    float[] got = t.output(TensorType.FLOAT32).runFloat();
-    assertArrayEquals(new int[] {batch, units}, t.outputTensor(0).shape);
     float[] range = clampRange(activation);
     float[] want = HybridDefinitions.fullyConnected(batch, depth, units, x, w, scales, withBias ? bias : null, asymmetric,
         range[0], range[1]);
-    assertArrayEquals(want, got, activation + (asymmetric ? " asymmetric" : " symmetric"));
+    for (Interpreter.Kernels k : io.kompakt.ops.common.FastKernelChecks.KERNELS) { // the reference and the fast (float) paths
+      OpTester t = OpTester.op("FULLY_CONNECTED").options(options(activation, keepDims, asymmetric)).kernels(k)
+          .input(TensorType.FLOAT32, new int[] {batch, depth}, x)
+          .constant(TensorType.INT8, new int[] {units, depth}, w, quantization(scales, 0));
+      if (withBias) t.constant(TensorType.FLOAT32, new int[] {units}, bias);
+      float[] got = t.output(TensorType.FLOAT32).runFloat();
+      assertArrayEquals(new int[] {batch, units}, t.outputTensor(0).shape);
+      assertArrayEquals(want, got, k + " " + activation + (asymmetric ? " asymmetric" : " symmetric"));
+    }
   }
 
   /**
