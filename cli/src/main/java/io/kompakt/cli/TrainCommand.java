@@ -99,6 +99,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--prune-skip", paramLabel = "REGEX", description = "weights whose name contains a match are not pruned")
   String pruneSkip;
 
+  @Option(names = "--qat", description = {"quantization-aware training: the forward passes see int8 weights (per channel as",
+      "kompakt quantize stores them) and int8 activations (moving-average ranges), gradients pass straight through; the",
+      "float model is written: quantize it with kompakt quantize"})
+  boolean qat;
+
   @Option(names = "--curves", paramLabel = "FILE.png", description = "write loss and accuracy curves per epoch as PNG")
   Path curves;
 
@@ -173,12 +178,14 @@ final class TrainCommand implements Callable<Integer> {
         masks = new PruneMasks(graph, sched, pruneSkip);
         trainer.setPruning(masks);
       }
+      trainer.setQuantizationAware(qat);
       if (!json) {
         out.printf(Locale.ROOT, "model      %s (%,d trainable values in %d tensors)%n", network != null ? network : model,
             graph.trainableCount(), graph.params().size());
         out.printf(Locale.ROOT, "data       %s: %,d training, %,d test images%n", data, train.size(), test.size());
         out.printf(Locale.ROOT, "training   %s, lr %s (%s), batch %d, %d epochs, %d threads%s%n", opt.describe(), lr,
-            lrSchedule, batch, epochs, o.threads(), masks == null ? "" : String.format(Locale.ROOT, ", pruning to %.0f%% (%s)", 100 * prune, pruneSchedule));
+            lrSchedule, batch, epochs, o.threads(), (masks == null ? "" : String.format(Locale.ROOT, ", pruning to %.0f%% (%s)", 100 * prune, pruneSchedule))
+                + (qat ? ", quantization-aware (int8 weights and activations in the forward pass)" : ""));
         out.flush();
       }
       for (int e = 1; e <= epochs; e++) {
@@ -222,6 +229,8 @@ final class TrainCommand implements Callable<Integer> {
       Epoch last = history.get(history.size() - 1);
       out.printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs, %.1f s in all; wrote %s (%,d bytes)%n", 100 * last.testAccuracy(),
           epochs, total, output, Files.size(output));
+      if (qat) out.printf("the float model of quantization-aware training: make the int8 model with%n  kompakt quantize %s -o INT8.tflite --calib %s%n",
+          output, data.resolve("train-images-idx3-ubyte.gz"));
     }
     out.flush();
     return 0;

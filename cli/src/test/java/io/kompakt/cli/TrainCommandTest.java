@@ -50,6 +50,13 @@ class TrainCommandTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("test accuracy"), r.out());
     assertTrue(r.out().contains("sgd(momentum 0.9)"), r.out());
+    // quantization-aware fine-tuning writes the float model and says how to quantize it
+    Path qat = dir.resolve("qat.tflite");
+    r = KompaktCliTest.run("finetune", out.toString(), "--data", dir.toString(), "--epochs", "1", "--qat", "-o", qat.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("quantization-aware") && r.out().contains("kompakt quantize " + qat), r.out());
+    assertEquals(io.kompakt.engine.model.TensorType.FLOAT32, Model.load(qat).mainSubgraph().tensor(
+        Model.load(qat).mainSubgraph().operators().get(0).inputs()[1]).type());
   }
 
   @Test

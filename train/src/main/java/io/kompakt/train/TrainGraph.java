@@ -288,11 +288,19 @@ public final class TrainGraph {
   }
 
   /** Runs one sample forward in {@code ws}; returns the output tensor's values (the model's output, e.g. probabilities). */
-  public float[] forward(Workspace ws, float[] sample) {
+  public float[] forward(Workspace ws, float[] sample) { return forward(ws, sample, null); }
+
+  /** {@link #forward}, with the activations fake-quantized by {@code fq} (quantization-aware training) unless null. */
+  float[] forward(Workspace ws, float[] sample, FakeQuant fq) {
     float[] in = ws.act[input];
     if (sample.length != in.length) throw new IllegalArgumentException("sample has " + sample.length + " values, the input takes " + in.length);
     System.arraycopy(sample, 0, in, 0, in.length);
-    for (Node n : nodes) n.forward(ws);
+    int last = softmaxHead ? nodes.size() - 1 : nodes.size();
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      n.forward(ws);
+      if (fq != null && i < last) fq.activation(ws, n.output);
+    }
     return ws.act[output];
   }
 
@@ -300,7 +308,10 @@ public final class TrainGraph {
    * The backward pass after {@link #forward}: {@code dLoss} is the gradient of the loss with respect to the logits
    * ({@link #logitsTensor()}); trainable tensors' gradients are added to {@code ws}'s accumulators.
    */
-  public void backward(Workspace ws, float[] dLoss) {
+  public void backward(Workspace ws, float[] dLoss) { backward(ws, dLoss, null); }
+
+  /** {@link #backward}, with the gradients of clipped fake-quantized activations cut ({@code fq} unless null). */
+  void backward(Workspace ws, float[] dLoss, FakeQuant fq) {
     ws.zeroActivationGrads(this);
     float[] g = ws.grad[logits];
     if (g == null) return; // nothing trainable feeds the output
@@ -308,7 +319,9 @@ public final class TrainGraph {
     int end = softmaxHead ? nodes.size() - 1 : nodes.size();
     for (int i = end - 1; i >= 0; i--) {
       Node n = nodes.get(i);
-      if (ws.grad[n.output] != null) n.backward(ws);
+      if (ws.grad[n.output] == null) continue;
+      if (fq != null) fq.clipGradient(ws, n.output);
+      n.backward(ws);
     }
   }
 

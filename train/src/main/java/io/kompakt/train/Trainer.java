@@ -76,6 +76,7 @@ public final class Trainer implements AutoCloseable {
   private final List<Param> params;
   private final SplittableRandom random;
   private PruneMasks pruning;
+  private FakeQuant qat;
   private long step;
   private long totalSteps = -1;
 
@@ -104,6 +105,15 @@ public final class Trainer implements AutoCloseable {
 
   /** Prune during training with these masks (null: no pruning). */
   public void setPruning(PruneMasks masks) { this.pruning = masks; }
+
+  /**
+   * Quantization-aware training from now on ({@link FakeQuant}): forward passes see int8-quantized weights and
+   * activations; the float weights are what the optimizer updates and what is written.
+   */
+  public void setQuantizationAware(boolean on) { qat = on ? new FakeQuant(graph) : null; }
+
+  /** The fake quantization in use, or null. */
+  public FakeQuant quantizationAware() { return qat; }
 
   /** Steps done so far. */
   public long steps() { return step; }
@@ -148,6 +158,11 @@ public final class Trainer implements AutoCloseable {
   public double step(Dataset data, int[] order, int from, int to) {
     int b = to - from, t = ws.length;
     if (pruning != null) pruning.update(step);
+    final FakeQuant fq = qat;
+    if (fq != null) {
+      fq.quantizeWeights();
+      fq.startBatch(ws);
+    }
     parallel.forRange(t, 1, (a, z) -> {
       for (int k = a; k < z; k++) {
         Workspace w = ws[k];
@@ -159,10 +174,10 @@ public final class Trainer implements AutoCloseable {
           int s = order == null ? i : order[i];
           data.sample(s, samples[k]);
           int label = data.label(s);
-          float[] out = graph.forward(w, samples[k]);
+          float[] out = graph.forward(w, samples[k], fq);
           lossSum[k] += crossEntropy(out, label, probs[k], dLoss[k]);
           if (argmax(out) == label) correct[k]++;
-          graph.backward(w, dLoss[k]);
+          graph.backward(w, dLoss[k], fq);
         }
       }
     });
@@ -179,6 +194,10 @@ public final class Trainer implements AutoCloseable {
       for (int j = 0; j < g.length; j++) g[j] *= inv;
     }
     for (double l : lossSum) loss += l;
+    if (fq != null) {
+      fq.restoreWeights();
+      fq.endBatch(ws);
+    }
     optimizer.step(params, grads, currentLr());
     if (pruning != null) for (Param p : params) p.applyMask();
     graph.refresh();

@@ -12,6 +12,8 @@ package io.kompakt.train;
 public final class Workspace {
   final float[][] act;
   final float[][] grad;
+  /** This thread's range of each tensor over the current batch, for quantization-aware training ({@link FakeQuant}). */
+  final float[] qatMin, qatMax;
   /** Per-node scratch (e.g. argmax positions of max pooling), indexed by node. */
   final int[][] scratch;
 
@@ -20,6 +22,8 @@ public final class Workspace {
     act = new float[n][];
     grad = new float[n][];
     scratch = new int[g.nodes().size()][];
+    qatMin = new float[n];
+    qatMax = new float[n];
     for (int t = 0; t < n; t++) {
       if (g.constant(t) != null) {
         act[t] = g.constant(t);
