@@ -9,6 +9,7 @@ import io.kompakt.engine.model.Model;
 import io.kompakt.measure.Plots;
 import io.kompakt.testdata.Networks;
 import io.kompakt.train.Dataset;
+import io.kompakt.train.Distillation;
 import io.kompakt.train.ModelExport;
 import io.kompakt.train.Optimizer;
 import io.kompakt.train.PruneMasks;
@@ -104,6 +105,17 @@ final class TrainCommand implements Callable<Integer> {
       "float model is written: quantize it with kompakt quantize"})
   boolean qat;
 
+  @Option(names = "--teacher", paramLabel = "MODEL", description = {"knowledge distillation: learn from this float model's outputs",
+      "too (it takes the same input as the trained model, preprocessed alike; run once over the training set first)"})
+  Path teacher;
+
+  @Option(names = "--temperature", defaultValue = "4", description = "distillation temperature T (default: ${DEFAULT-VALUE})")
+  double temperature;
+
+  @Option(names = "--alpha", defaultValue = "0.5",
+      description = "distillation: weight of the labels' cross-entropy; 1 - alpha weighs T^2 * KL to the teacher (default: ${DEFAULT-VALUE})")
+  double alpha;
+
   @Option(names = "--curves", paramLabel = "FILE.png", description = "write loss and accuracy curves per epoch as PNG")
   Path curves;
 
@@ -134,6 +146,9 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     if (!Files.isDirectory(data)) throw new NoSuchFileException(data + " (data folder; Fashion-MNIST: apt-get install dataset-fashion-mnist)");
+    if (teacher != null && !Files.isRegularFile(teacher)) throw new NoSuchFileException(teacher + " (teacher model)");
+    if (!(temperature > 0)) throw new IllegalArgumentException("--temperature must be positive, is " + temperature);
+    if (!(alpha >= 0 && alpha <= 1)) throw new IllegalArgumentException("--alpha must be in [0, 1], is " + alpha);
     Trainer.Schedule schedule;
     switch (lrSchedule.toLowerCase(Locale.ROOT)) {
       case "constant": schedule = Trainer.Schedule.CONSTANT; break;
@@ -179,13 +194,15 @@ final class TrainCommand implements Callable<Integer> {
         trainer.setPruning(masks);
       }
       trainer.setQuantizationAware(qat);
+      if (teacher != null) trainer.setDistillation(new Distillation(teacherOutputs(train, graph.classes()), temperature, alpha));
       if (!json) {
         out.printf(Locale.ROOT, "model      %s (%,d trainable values in %d tensors)%n", network != null ? network : model,
             graph.trainableCount(), graph.params().size());
         out.printf(Locale.ROOT, "data       %s: %,d training, %,d test images%n", data, train.size(), test.size());
         out.printf(Locale.ROOT, "training   %s, lr %s (%s), batch %d, %d epochs, %d threads%s%n", opt.describe(), lr,
             lrSchedule, batch, epochs, o.threads(), (masks == null ? "" : String.format(Locale.ROOT, ", pruning to %.0f%% (%s)", 100 * prune, pruneSchedule))
-                + (qat ? ", quantization-aware (int8 weights and activations in the forward pass)" : ""));
+                + (qat ? ", quantization-aware (int8 weights and activations in the forward pass)" : "")
+                + (teacher == null ? "" : String.format(Locale.ROOT, ", distilled from %s (T %s, alpha %s)", teacher, temperature, alpha)));
         out.flush();
       }
       for (int e = 1; e <= epochs; e++) {
@@ -234,6 +251,31 @@ final class TrainCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** The teacher's logits (or log-probabilities, for a SOFTMAX output) for every training sample. */
+  private float[][] teacherOutputs(Dataset train, int classes) throws Exception {
+    Model t = Model.load(teacher);
+    float[][] rows = new float[train.size()][];
+    try (io.kompakt.engine.run.Interpreter it = new io.kompakt.engine.run.Interpreter(t, new io.kompakt.engine.run.Interpreter.Options())) {
+      io.kompakt.engine.run.RuntimeTensor in = it.getInputTensor(0), out = it.getOutputTensor(0);
+      if (in.type != io.kompakt.engine.model.TensorType.FLOAT32 || in.size() != train.sampleSize()) {
+        throw new IllegalArgumentException("teacher " + teacher + ": input " + in + " does not take the " + train.sampleSize() + " float values of a sample");
+      }
+      if (out.type != io.kompakt.engine.model.TensorType.FLOAT32 || out.size() != classes) {
+        throw new IllegalArgumentException("teacher " + teacher + ": output " + out + " is not " + classes + " float scores");
+      }
+      boolean softmax = t.mainSubgraph().operators().get(t.mainSubgraph().operators().size() - 1).name().equals("SOFTMAX");
+      float[] x = new float[train.sampleSize()];
+      for (int i = 0; i < rows.length; i++) {
+        train.sample(i, x);
+        System.arraycopy(x, 0, in.f32, in.offset, x.length);
+        it.invoke();
+        float[] y = java.util.Arrays.copyOfRange(out.f32, out.offset, out.offset + classes);
+        rows[i] = softmax ? Distillation.logitsOfProbabilities(y) : y;
+      }
+    }
+    return rows;
   }
 
   private void plot(List<Epoch> h) throws java.io.IOException {

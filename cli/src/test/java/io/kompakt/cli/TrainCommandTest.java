@@ -57,6 +57,18 @@ class TrainCommandTest {
     assertTrue(r.out().contains("quantization-aware") && r.out().contains("kompakt quantize " + qat), r.out());
     assertEquals(io.kompakt.engine.model.TensorType.FLOAT32, Model.load(qat).mainSubgraph().tensor(
         Model.load(qat).mainSubgraph().operators().get(0).inputs()[1]).type());
+    // distillation from the first model as teacher
+    Path kd = dir.resolve("kd.tflite");
+    r = KompaktCliTest.run("train", "--network", "fashion_mnist_cnn", "--seed", "5", "--data", dir.toString(), "--epochs", "1",
+        "--teacher", out.toString(), "--temperature", "3", "--alpha", "0.3", "-o", kd.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("distilled from " + out + " (T 3.0, alpha 0.3)"), r.out());
+    assertTrue(Files.size(kd) > 1000);
+    r = KompaktCliTest.run("train", "--network", "fashion_mnist_cnn", "--data", dir.toString(), "--teacher", dir.resolve("absent.tflite").toString(),
+        "-o", dir.resolve("never.tflite").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("absent.tflite"), r.err());
+    assertTrue(!Files.exists(dir.resolve("never.tflite")));
   }
 
   @Test

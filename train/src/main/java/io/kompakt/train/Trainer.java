@@ -77,6 +77,8 @@ public final class Trainer implements AutoCloseable {
   private final SplittableRandom random;
   private PruneMasks pruning;
   private FakeQuant qat;
+  private Distillation distillation;
+  private final float[][] softened;
   private long step;
   private long totalSteps = -1;
 
@@ -92,6 +94,7 @@ public final class Trainer implements AutoCloseable {
     samples = new float[t][graph.inputSize()];
     dLoss = new float[t][graph.classes()];
     probs = new float[t][graph.classes()];
+    softened = new float[t][graph.classes()];
     lossSum = new double[t];
     correct = new int[t];
     for (int i = 0; i < t; i++) ws[i] = graph.newWorkspace();
@@ -111,6 +114,12 @@ public final class Trainer implements AutoCloseable {
    * activations; the float weights are what the optimizer updates and what is written.
    */
   public void setQuantizationAware(boolean on) { qat = on ? new FakeQuant(graph) : null; }
+
+  /**
+   * Learn from a teacher's outputs too ({@link Distillation}; its rows indexed as the training data set's samples),
+   * or not (null).
+   */
+  public void setDistillation(Distillation d) { distillation = d; }
 
   /** The fake quantization in use, or null. */
   public FakeQuant quantizationAware() { return qat; }
@@ -159,6 +168,10 @@ public final class Trainer implements AutoCloseable {
     int b = to - from, t = ws.length;
     if (pruning != null) pruning.update(step);
     final FakeQuant fq = qat;
+    final Distillation kd = distillation;
+    if (kd != null && kd.samples() != data.size()) {
+      throw new IllegalArgumentException("the teacher's outputs cover " + kd.samples() + " samples, the training set has " + data.size());
+    }
     if (fq != null) {
       fq.quantizeWeights();
       fq.startBatch(ws);
@@ -175,7 +188,11 @@ public final class Trainer implements AutoCloseable {
           data.sample(s, samples[k]);
           int label = data.label(s);
           float[] out = graph.forward(w, samples[k], fq);
-          lossSum[k] += crossEntropy(out, label, probs[k], dLoss[k]);
+          if (kd != null) {
+            lossSum[k] += kd.loss(s, w.act[graph.logitsTensor()], label, probs[k], softened[k], dLoss[k]);
+          } else {
+            lossSum[k] += crossEntropy(out, label, probs[k], dLoss[k]);
+          }
           if (argmax(out) == label) correct[k]++;
           graph.backward(w, dLoss[k], fq);
         }
