@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code kompakt} command: one subcommand per job, each a thin shell over the library. */
 @Command(name = "kompakt", mixinStandardHelpOptions = true, versionProvider = Kompakt.Version.class,
     description = "Reads, writes, runs and compresses TensorFlow Lite models in pure Java.",
-    subcommands = {InspectCommand.class, RunCommand.class, BenchCommand.class, DequantizeCommand.class, PruneCommand.class, SensitivityCommand.class, QuantizeCommand.class, TrainCommand.class, EvalCommand.class, ExperimentCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {InspectCommand.class, RunCommand.class, BenchCommand.class, DequantizeCommand.class, PruneCommand.class, SensitivityCommand.class, QuantizeCommand.class, TrainCommand.class, TransferCommand.class, EvalCommand.class, ExperimentCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Kompakt implements Runnable {
   /** Exit code for a bad input file or path. */
   public static final int EXIT_BAD_INPUT = 2;
