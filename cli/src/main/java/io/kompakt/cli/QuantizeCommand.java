@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kompakt.compress.DynamicRangeQuantizer;
 import io.kompakt.compress.Float16Quantizer;
 import io.kompakt.compress.SizeReport;
+import io.kompakt.compress.quant.BatchNormFolder;
 import io.kompakt.compress.quant.Calibrator;
 import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.compress.quant.QuantReport;
@@ -97,6 +98,9 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print the report as one JSON object")
   boolean json;
 
+  @Option(names = "--no-fold-batch-norm", description = "keep MUL / ADD by per-channel constants after a conv or dense layer (by default int8, uint8 and 16x8 fold them into the layer first)")
+  boolean noFoldBatchNorm;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -105,10 +109,10 @@ final class QuantizeCommand implements Callable<Integer> {
     if (!Files.isRegularFile(model)) throw new NoSuchFileException(model.toString());
     if (samples < 1) throw new IllegalArgumentException("--samples must be at least 1");
     if (evalSamples < 0) throw new IllegalArgumentException("--eval-samples must be 0 or more");
-    Model floatModel = Model.load(model);
     String m = mode.trim().toLowerCase(Locale.ROOT);
-    ImageInput.Normalization imageNorm = normalization(floatModel, 127.5f, 127.5f), idxNorm = imageNorm;
     Map<String, Object> report = new LinkedHashMap<>();
+    Model floatModel = foldBatchNorms(Model.load(model), m, report);
+    ImageInput.Normalization imageNorm = normalization(floatModel, 127.5f, 127.5f), idxNorm = imageNorm;
     report.put("model", model.toString());
     report.put("mode", m);
     EditableModel q;
@@ -136,7 +140,7 @@ final class QuantizeCommand implements Callable<Integer> {
       }
       default: throw new IllegalArgumentException("--mode is int8, uint8, 16x8, dynamic or float16; got '" + mode + "'");
     }
-    SizeReport before = SizeReport.of(EditableModel.from(floatModel)), after = SizeReport.of(q);
+    SizeReport before = SizeReport.of(EditableModel.from(Model.load(model))), after = SizeReport.of(q); // the file as given
     new ModelWriter().write(q, output);
     report.put("output", output.toString());
     report.put("float_bytes", before.raw());
@@ -211,9 +215,22 @@ final class QuantizeCommand implements Callable<Integer> {
     return s;
   }
 
+  /** For the full-integer modes: batch normalizations left unfused (MUL / ADD by constants) folded first. */
+  private Model foldBatchNorms(Model floatModel, String m, Map<String, Object> report) {
+    if (noFoldBatchNorm || !(m.equals("int8") || m.equals("uint8") || m.equals("16x8"))) return floatModel;
+    EditableModel e = EditableModel.from(floatModel);
+    BatchNormFolder.Report f = BatchNormFolder.fold(e);
+    if (f.count() == 0) return floatModel;
+    report.put("batch_norm_folded", f.folded());
+    return Model.from(ModelWriter.toBytes(e));
+  }
+
   @SuppressWarnings("unchecked")
   private void printText(Map<String, Object> r, PrintWriter out) {
     out.printf(Locale.ROOT, "mode        %s%n", r.get("mode"));
+    if (r.containsKey("batch_norm_folded")) {
+      for (Object f : (List<Object>) r.get("batch_norm_folded")) out.printf(Locale.ROOT, "batch norm  %s%n", f);
+    }
     if (r.containsKey("calibration")) out.printf(Locale.ROOT, "calibration %s%n", r.get("calibration"));
     out.printf(Locale.ROOT, "float       %,d B (gzip %,d B)%n", r.get("float_bytes"), r.get("float_gzip_bytes"));
     out.printf(Locale.ROOT, "quantized   %,d B (gzip %,d B), %.2fx smaller%n", r.get("quantized_bytes"), r.get("quantized_gzip_bytes"),

@@ -17,6 +17,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kompakt quantize}: modes, calibration sources, the report, and bad input. */
 class QuantizeCommandTest {
+  /** Batch normalizations left as MUL and ADD after a conv are folded before calibration (and not with the flag). */
+  @Test
+  void unfusedBatchNormsAreFoldedFirst(@TempDir Path dir) throws Exception {
+    io.kompakt.testdata.GraphBuilder b = new io.kompakt.testdata.GraphBuilder("unfused", 2);
+    var x = b.input("image", 1, 8, 8, 3);
+    x = b.conv2d(x, 6, 3, 1, true, "NONE");
+    x = b.mul(x, b.constant("bn/scale", 2, 6));
+    x = b.add(x, b.constant("bn/shift", 1, 6), "RELU6");
+    x = b.reshape(x, 1, 8 * 8 * 6);
+    b.output(b.softmax(b.dense(x, 4, "NONE")));
+    Path f = dir.resolve("unfused.tflite"), q = dir.resolve("q.tflite"), q2 = dir.resolve("q2.tflite");
+    Files.write(f, io.kompakt.engine.edit.ModelWriter.toBytes(b.model()));
+    KompaktCliTest.Run r = KompaktCliTest.run("quantize", f.toString(), "-o", q.toString(), "--samples", "4", "--eval-samples", "2");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("batch norm  op CONV_2D") && r.out().contains("MUL + ADD folded"), r.out());
+    Model m = Model.load(q);
+    for (var op : m.mainSubgraph().operators()) assertFalse(op.name().equals("MUL") || op.name().equals("ADD"), op.name());
+    r = KompaktCliTest.run("quantize", f.toString(), "-o", q2.toString(), "--samples", "4", "--eval-samples", "0", "--no-fold-batch-norm");
+    assertEquals(0, r.code(), r.err());
+    assertFalse(r.out().contains("batch norm"), r.out());
+    assertTrue(Model.load(q2).mainSubgraph().operators().stream().anyMatch(op -> op.name().equals("MUL")));
+  }
+
   @Test
   void int8FromRandomDataWritesAnInt8ModelAndReportsLayers(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("f.tflite"), q = dir.resolve("q.tflite");

@@ -5,6 +5,7 @@ import io.kompakt.compress.DynamicRangeQuantizer;
 import io.kompakt.compress.Float16Quantizer;
 import io.kompakt.compress.Pruner;
 import io.kompakt.compress.SparseEncoder;
+import io.kompakt.compress.quant.BatchNormFolder;
 import io.kompakt.compress.quant.Calibrator;
 import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.engine.edit.EditableModel;
@@ -210,7 +211,8 @@ public final class VariantSteps {
    * Full-integer quantization of the model as it stands (after earlier steps): calibrated on the first
    * {@code samples} (default 200) images of the experiment's data, or on random inputs when there are none. Options:
    * {@code method} (minmax, moving-average, percentile, mse), {@code io} (float, int8, uint8), {@code per_channel},
-   * {@code power_of_two}, {@code symmetric}.
+   * {@code power_of_two}, {@code symmetric}, {@code fold_batch_norm} (default true: MUL / ADD by per-channel constants
+   * after a layer folded into it first).
    */
   static String fullInteger(EditableModel m, Params p, String scheme) {
     int samples = p.getInt("samples", 200);
@@ -240,7 +242,9 @@ public final class VariantSteps {
       };
       from = "the first " + n + " images";
     }
+    boolean fold = p.getBoolean("fold_batch_norm", true);
     try {
+      if (fold) BatchNormFolder.fold(m);
       Model floatModel = Model.from(ModelWriter.toBytes(m));
       boolean keep = method == Calibrator.Method.PERCENTILE || method == Calibrator.Method.MSE;
       Calibrator c = Calibrator.run(floatModel, source, keep, 1, null);
