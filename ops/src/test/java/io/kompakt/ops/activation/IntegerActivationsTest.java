@@ -141,8 +141,11 @@ class IntegerActivationsTest {
     int[] x = QuantizedCase.values(r, n, TensorType.INT16);
     int[] y = run(tanh ? "TANH" : "LOGISTIC", null, TensorType.INT16, new int[] {n}, x, QuantizedCase.q(si, 0), QuantizedCase.q(1f / 32768, 0));
     int mul, shift;
-    if (pot) {
-      mul = 3 << (12 + Math.getExponent(si));
+    // TFLite's CheckedLog2 takes a scale within 1e-3 (in log2) of a power of two as that power: a random scale can be one
+    Integer log2 = QuantMath.checkedLog2(si);
+    boolean tflitePot = log2 != null && (12 + log2 == 0 || (tanh && 12 + log2 == 1));
+    if (tflitePot) {
+      mul = 3 << (12 + log2);
       shift = 0;
     } else {
       double m = si * 4096.0 * 3.0;
