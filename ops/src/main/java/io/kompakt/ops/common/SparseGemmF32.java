@@ -1,7 +1,6 @@
 package io.kompakt.ops.common;
 
 import io.kompakt.engine.run.Parallel;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * {@code out[r][o] = clamp(bias[o] + sum over the nonzero weights w[o][i] of in[r][i] * w[o][i])} for rows r (pixels of a
@@ -38,11 +37,10 @@ public final class SparseGemmF32 {
   private final SparseWeights w;
   private final float[] bias;
   private final float min, max;
-  private final boolean tiled;
-  private final int items, grain, tile;
+  private final SparseSchedule schedule;
+  private final int tile;
   private final float[][][] tiles;
   private final float[][] accs;
-  private final AtomicIntegerArray busy;
   private final Parallel parallel;
   private final Parallel.Body body;
   private float[] in, out;
@@ -65,24 +63,12 @@ public final class SparseGemmF32 {
     if (bias != null) System.arraycopy(bias, bOff, this.bias, 0, n);
     this.min = min;
     this.max = max;
-    this.tiled = rows >= TILE_MIN;
-    int threads = parallel == null ? 1 : parallel.threads();
-    long nnzPerOut = Math.max(1, w.nonzeros() / n);
-    this.tile = SparseGemmF32.tileRows(k, rows);
-    if (tiled) {
-      this.items = (rows + tile - 1) / tile;
-      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) tile * (w.nonzeros() + k)));
-      this.tiles = new float[threads][k][tile];
-      this.accs = new float[threads][tile + 32];
-    } else {
-      this.items = (n + DOT_BLOCK - 1) / DOT_BLOCK;
-      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) rows * DOT_BLOCK * nnzPerOut));
-      this.tiles = null;
-      this.accs = null;
-    }
-    this.busy = new AtomicIntegerArray(threads);
+    this.schedule = new SparseSchedule(rows, k, n, w.nonzeros(), parallel);
+    this.tile = schedule.tile;
+    this.tiles = schedule.tiled ? new float[schedule.threads][k][tile] : null;
+    this.accs = schedule.tiled ? new float[schedule.threads][tile + 32] : null;
     this.parallel = parallel;
-    this.body = tiled ? this::tiles : this::dots;
+    this.body = schedule.tiled ? this::tiles : this::dots;
   }
 
   /** Reads the input at {@code inOff} (plus each row's offset), writes [rows][n] at {@code outOff}. */
@@ -92,24 +78,15 @@ public final class SparseGemmF32 {
     this.out = out;
     this.outOff = outOff;
     try {
-      if (parallel == null) {
-        body.run(0, items);
-      } else {
-        parallel.forRange(items, grain, body);
-      }
+      schedule.run(parallel, body);
     } finally {
       this.in = null;
       this.out = null;
     }
   }
 
-  private int acquire() {
-    for (int i = 0; i < busy.length(); i++) if (busy.get(i) == 0 && busy.compareAndSet(i, 0, 1)) return i;
-    return -1;
-  }
-
   private void tiles(int from, int to) {
-    int slot = acquire();
+    int slot = schedule.acquire();
     try {
       final float[][] t = slot >= 0 ? tiles[slot] : new float[k][tile];
       final float[] acc = slot >= 0 ? accs[slot] : new float[tile];
@@ -142,7 +119,7 @@ public final class SparseGemmF32 {
         }
       }
     } finally {
-      if (slot >= 0) busy.set(slot, 0);
+      schedule.release(slot);
     }
   }
 

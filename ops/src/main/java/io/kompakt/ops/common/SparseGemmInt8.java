@@ -1,7 +1,6 @@
 package io.kompakt.ops.common;
 
 import io.kompakt.engine.run.Parallel;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The integer form of {@link SparseGemmF32} (int8 or uint8 activations and weights): per row r and output o,
@@ -9,20 +8,19 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * then {@code clamp(QuantMath.multiplyByQuantizedMultiplier(acc, multiplier[o], shift[o]) + outZp)}. The weights
  * skipped are those equal to their zero point, whose products are 0, and int32 addition wraps alike in any order: so
  * the result is bit-exact with the dense reference kernels. Paths, tiles, threads and allocation as in
- * {@link SparseGemmF32}; the input value comes through a 256-entry table that applies the sign convention and the
- * input zero point at once.
+ * {@link SparseGemmF32} (the split: {@link SparseSchedule}); the input value comes through a 256-entry table that
+ * applies the sign convention and the input zero point at once.
  */
 public final class SparseGemmInt8 {
-  static final int TILE_MIN = SparseGemmF32.TILE_MIN, DOT_BLOCK = SparseGemmF32.DOT_BLOCK;
+  static final int DOT_BLOCK = SparseGemmF32.DOT_BLOCK;
 
   private final int rows, k, n, outZp, actMin, actMax;
   private final int[] rowIn, bias, lut, multiplier, shift;
   private final SparseWeights w;
-  private final boolean tiled;
-  private final int items, grain, tile;
+  private final SparseSchedule schedule;
+  private final int tile;
   private final int[][][] tiles;
   private final int[][] accs;
-  private final AtomicIntegerArray busy;
   private final Parallel parallel;
   private final Parallel.Body body;
   private byte[] in, out;
@@ -54,24 +52,12 @@ public final class SparseGemmInt8 {
     this.outZp = outZp;
     this.actMin = actMin;
     this.actMax = actMax;
-    this.tiled = rows >= TILE_MIN;
-    int threads = parallel == null ? 1 : parallel.threads();
-    long nnzPerOut = Math.max(1, w.nonzeros() / n);
-    this.tile = SparseGemmF32.tileRows(k, rows);
-    if (tiled) {
-      this.items = (rows + tile - 1) / tile;
-      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) tile * (w.nonzeros() + k)));
-      this.tiles = new int[threads][k][tile];
-      this.accs = new int[threads][tile + 32];
-    } else {
-      this.items = (n + DOT_BLOCK - 1) / DOT_BLOCK;
-      this.grain = (int) Math.max(1, 65536 / Math.max(1, (long) rows * DOT_BLOCK * nnzPerOut));
-      this.tiles = null;
-      this.accs = null;
-    }
-    this.busy = new AtomicIntegerArray(threads);
+    this.schedule = new SparseSchedule(rows, k, n, w.nonzeros(), parallel);
+    this.tile = schedule.tile;
+    this.tiles = schedule.tiled ? new int[schedule.threads][k][tile] : null;
+    this.accs = schedule.tiled ? new int[schedule.threads][tile + 32] : null;
     this.parallel = parallel;
-    this.body = tiled ? this::tiles : this::dots;
+    this.body = schedule.tiled ? this::tiles : this::dots;
   }
 
   /** Reads the input at {@code inOff} (plus each row's offset), writes [rows][n] at {@code outOff}. */
@@ -81,20 +67,11 @@ public final class SparseGemmInt8 {
     this.out = out;
     this.outOff = outOff;
     try {
-      if (parallel == null) {
-        body.run(0, items);
-      } else {
-        parallel.forRange(items, grain, body);
-      }
+      schedule.run(parallel, body);
     } finally {
       this.in = null;
       this.out = null;
     }
-  }
-
-  private int acquire() {
-    for (int i = 0; i < busy.length(); i++) if (busy.get(i) == 0 && busy.compareAndSet(i, 0, 1)) return i;
-    return -1;
   }
 
   private int requantize(int acc, int o) {
@@ -103,7 +80,7 @@ public final class SparseGemmInt8 {
   }
 
   private void tiles(int from, int to) {
-    int slot = acquire();
+    int slot = schedule.acquire();
     try {
       final int[][] t = slot >= 0 ? tiles[slot] : new int[k][tile];
       final int[] acc = slot >= 0 ? accs[slot] : new int[tile];
@@ -135,7 +112,7 @@ public final class SparseGemmInt8 {
         }
       }
     } finally {
-      if (slot >= 0) busy.set(slot, 0);
+      schedule.release(slot);
     }
   }
 
