@@ -28,7 +28,7 @@ public final class IntAsFloat {
   /**
    * Whether the requantization uses the Vector API. It more than halves the int8 time of MobileNet V2 here (41 -> 19 ms
    * on JDK 25, 41 -> 26 ms on JDK 17), but JDK 17's JIT does not always compile its loop without boxing vectors (it
-   * depends on what ran before: seen in 2 of 3 full test runs), and then every inference allocates; on JDK 25 repeated
+   * depends on what ran before: seen in several full test runs), and then every inference allocates; on JDK 25 repeated
    * full test runs never did. So: on by default from JDK 25, else off; {@code -Dkompakt.vectorRequant=true|false}
    * decides either way. Needs 8 or more int lanes (see {@link Requantizer}).
    */
@@ -41,7 +41,7 @@ public final class IntAsFloat {
 
   /** How int8 outputs are requantized on this JVM, for reports. */
   public static String describeRequantization() {
-    boolean on = VECTOR_REQUANTIZATION && VectorSupport.available() && Requantizer.vectorLanesSuffice();
+    boolean on = VECTOR_REQUANTIZATION && Requantizer.vectorLanesSuffice();
     String why = System.getProperty(VECTOR_REQUANT_PROPERTY) != null ? "-D" + VECTOR_REQUANT_PROPERTY
         : "default on JDK " + Runtime.version().feature();
     return "int8 requantization " + (on ? "vector" : "scalar") + " (" + why + ")";

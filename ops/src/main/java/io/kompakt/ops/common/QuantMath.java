@@ -49,7 +49,11 @@ public final class QuantMath {
   /** gemmlowp RoundingDivideByPOT: x / 2^exponent, rounding half away from zero. */
   public static int roundingDivideByPOT(int x, int exponent) {
     if (exponent < 0 || exponent > 31) throw new IllegalArgumentException("exponent " + exponent);
-    int mask = (int) ((1L << exponent) - 1);
+    return roundingDivideByPOT(x, exponent, (int) ((1L << exponent) - 1));
+  }
+
+  /** {@link #roundingDivideByPOT(int, int)} with its mask {@code 2^exponent - 1} given (precomputed per channel). */
+  static int roundingDivideByPOT(int x, int exponent, int mask) {
     int remainder = x & mask;
     int threshold = (mask >> 1) + (x >>> 31);
     // remainder > threshold, branch-free: both lie in [0, 2^31), so their difference cannot overflow

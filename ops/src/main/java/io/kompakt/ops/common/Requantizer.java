@@ -15,7 +15,7 @@ public final class Requantizer {
   final int channels, outZp, actMin, actMax;
   final int[] bias, multiplier, shift, leftShift, rightShift, mulHigh, mulLow, mask, threshold;
   private final boolean vector;
-  /** Every shift within [-31, 31]: the precomputed shifts, masks and thresholds apply (else QuantMath per value). */
+  /** Every shift within [-31, 31]: the precomputed shifts and masks apply (else QuantMath per value). */
   private final boolean inRange;
 
   /**
@@ -39,7 +39,7 @@ public final class Requantizer {
     boolean nonNegative = true, inRange = true;
     for (int c = 0; c < channels; c++) {
       int m = multiplier[c], s = shift[c];
-      if (m < 0 || s > 31 || s < -31) nonNegative = false;
+      if (m < 0) nonNegative = false;
       if (s > 31 || s < -31) inRange = false;
       leftShift[c] = Math.max(s, 0);
       rightShift[c] = Math.max(-s, 0);
@@ -54,10 +54,10 @@ public final class Requantizer {
     this.actMax = actMax;
     // 8 or more int lanes: with 4 (128-bit vectors, e.g. a Raspberry Pi 4's NEON) the narrowest byte vector is wider
     // than the ints and its store would spill into the next pixel, so those machines requantize in scalar code
-    this.vector = vector && nonNegative && VectorSupport.available() && vectorLanesSuffice();
+    this.vector = vector && nonNegative && inRange && vectorLanesSuffice();
   }
 
-  /** At least 8 int lanes (call only where {@link VectorSupport#available()}). */
+  /** The Vector API is available with at least 8 int lanes. */
   static boolean vectorLanesSuffice() { return VectorSupport.available() && RequantizeVector.LANES >= 8; }
 
   /** Whether the Vector API path runs. */
@@ -75,12 +75,10 @@ public final class Requantizer {
   /** Channels [c0, c1) of the pixel whose sums start at {@code b[base]}, into {@code out[o + c]}. */
   void scalar(float[] b, int base, int c0, int c1, byte[] out, int o) {
     if (inRange) {
-      // QuantMath.multiplyByQuantizedMultiplier with the per-channel shifts, masks and thresholds precomputed
+      // QuantMath.multiplyByQuantizedMultiplier with the per-channel shifts and masks precomputed
       for (int c = c0; c < c1; c++) {
-        int x = ((int) b[base + c] + bias[c]) << leftShift[c];
-        int high = (int) (((long) x * multiplier[c] + (1L << 30)) >> 31);
-        if (x == Integer.MIN_VALUE && multiplier[c] == Integer.MIN_VALUE) high = Integer.MAX_VALUE;
-        int v = (high >> rightShift[c]) + ((threshold[c] + (high >>> 31) - (high & mask[c])) >>> 31) + outZp;
+        int high = QuantMath.saturatingRoundingDoublingHighMul(((int) b[base + c] + bias[c]) << leftShift[c], multiplier[c]);
+        int v = QuantMath.roundingDivideByPOT(high, rightShift[c], mask[c]) + outZp;
         out[o + c] = (byte) Math.min(Math.max(v, actMin), actMax);
       }
       return;
