@@ -6,7 +6,6 @@ import io.kompakt.engine.model.Model;
 import io.kompakt.engine.model.Quantization;
 import io.kompakt.engine.model.TensorType;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -118,7 +117,7 @@ public final class DynamicRangeQuantizer {
         if (q == null) {
           boolean onlyUse = uses.getOrDefault(w, 0) == 1;
           q = onlyUse ? w : copyOf(w, g);
-          float[] values = floats(w);
+          float[] values = w.floats();
           QuantizedWeights qw = quantizeWeights(values, w.shape, axis);
           q.type = TensorType.INT8;
           q.quantization = qw.quantization();
@@ -211,15 +210,6 @@ public final class DynamicRangeQuantizer {
     double a = Math.abs(v), r = Math.floor(a);
     if (a - r >= 0.5) r += 1.0; // a - floor(a) is exact
     return Math.copySign(r, v);
-  }
-
-  private static float[] floats(EditableModel.Tensor t) {
-    ByteBuffer d = t.buffer.data();
-    int n = (int) t.elementCount();
-    if (d.remaining() < 4L * n) throw new IllegalArgumentException("tensor " + t + " has " + d.remaining() + " bytes for " + n + " floats");
-    float[] v = new float[n];
-    d.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-    return v;
   }
 
   private static EditableModel.Tensor copyOf(EditableModel.Tensor w, EditableModel.Subgraph g) {

@@ -176,7 +176,7 @@ public final class HeadTransfer {
     w.shape = h.type().equals("CONV_2D") ? new int[] {n, 1, 1, h.depth()} : new int[] {n, h.depth()};
     w.shapeSignature = w.shape.clone();
     w.quantization = Quantization.NONE;
-    w.buffer = e.addBuffer(floats(head.weights()));
+    w.buffer = e.addFloats(head.weights());
     EditableModel.Tensor bias = op.inputs.size() > 2 ? op.inputs.get(2) : null;
     if (bias == null) {
       bias = g.add(new EditableModel.Tensor(w.name + "/bias", TensorType.FLOAT32, n));
@@ -187,7 +187,7 @@ public final class HeadTransfer {
     bias.shapeSignature = bias.shape.clone();
     bias.type = TensorType.FLOAT32;
     bias.quantization = Quantization.NONE;
-    bias.buffer = e.addBuffer(floats(head.bias()));
+    bias.buffer = e.addFloats(head.bias());
     withClasses(op.outputs.get(0), n);
     for (int t : h.tail()) {
       EditableModel.Operator after = g.operators.get(t);
@@ -222,12 +222,5 @@ public final class HeadTransfer {
       t.shapeSignature = t.shapeSignature.clone();
       t.shapeSignature[t.shapeSignature.length - 1] = n;
     }
-  }
-
-  private static ByteBuffer floats(float[] v) {
-    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (float f : v) b.putFloat(f);
-    b.flip();
-    return b;
   }
 }

@@ -3,8 +3,6 @@ package io.kompakt.train;
 import io.kompakt.engine.edit.EditableModel;
 import io.kompakt.engine.edit.ModelWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /** Writes trained weights back into the model they came from: each trainable tensor gets a new buffer. */
@@ -16,9 +14,7 @@ public final class ModelExport {
     EditableModel m = EditableModel.from(g.model());
     EditableModel.Subgraph sg = m.subgraphs.get(0);
     for (Param p : g.params()) {
-      ByteBuffer b = ByteBuffer.allocate(4 * p.size()).order(ByteOrder.LITTLE_ENDIAN);
-      b.asFloatBuffer().put(p.values);
-      sg.tensors.get(p.tensor).buffer = m.addBuffer(b);
+      sg.tensors.get(p.tensor).buffer = m.addFloats(p.values);
     }
     m.removeUnusedBuffers();
     return m;

@@ -4,8 +4,6 @@ import io.kompakt.engine.edit.EditableModel;
 import io.kompakt.engine.edit.EditableModel.Operator;
 import io.kompakt.engine.edit.EditableModel.Tensor;
 import io.kompakt.engine.model.TensorType;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -77,8 +75,8 @@ public final class BatchNormFolder {
 
   private static void apply(EditableModel m, EditableModel.Subgraph g, Operator x, Tensor w, Tensor b, int channels,
                             float[] scale, float[] shift, Operator first, Operator last) {
-    float[] wv = FullIntegerQuantizer.floats(w);
-    float[] bv = b == null ? new float[channels] : FullIntegerQuantizer.floats(b);
+    float[] wv = w.floats();
+    float[] bv = b == null ? new float[channels] : b.floats();
     if (scale != null) {
       boolean innermost = x.opCode.name().equals("DEPTHWISE_CONV_2D");
       int per = wv.length / channels;
@@ -87,9 +85,9 @@ public final class BatchNormFolder {
     }
     if (shift != null) for (int c = 0; c < channels; c++) bv[c] += shift[c];
     Tensor nw = g.add(new Tensor(w.name + "/folded", TensorType.FLOAT32, w.shape.clone()));
-    nw.buffer = m.addBuffer(floats(wv));
+    nw.buffer = m.addFloats(wv);
     Tensor nb = g.add(new Tensor(b == null ? x.outputs.get(0).name + "/bias" : b.name + "/folded", TensorType.FLOAT32, channels));
-    nb.buffer = m.addBuffer(floats(bv));
+    nb.buffer = m.addFloats(bv);
     x.inputs.set(1, nw);
     if (x.inputs.size() > 2) x.inputs.set(2, nb);
     else x.inputs.add(nb);
@@ -121,7 +119,7 @@ public final class BatchNormFolder {
     if (c.shape.length > 0 && c.shape[c.shape.length - 1] != channels) return null;
     Tensor o = op.outputs.get(0);
     if (!java.util.Arrays.equals(o.shape, x.shape)) return null;
-    return FullIntegerQuantizer.floats(c);
+    return c.floats();
   }
 
   private static boolean floatConstant(Tensor t) {
@@ -139,12 +137,5 @@ public final class BatchNormFolder {
     Map<Tensor, List<Operator>> m = new IdentityHashMap<>();
     for (Operator op : g.operators) for (Tensor t : op.inputs) if (t != null) m.computeIfAbsent(t, k -> new ArrayList<>()).add(op);
     return m;
-  }
-
-  private static ByteBuffer floats(float[] v) {
-    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (float f : v) b.putFloat(f);
-    b.flip();
-    return b;
   }
 }

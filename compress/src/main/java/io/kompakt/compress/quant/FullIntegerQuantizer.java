@@ -213,7 +213,7 @@ public final class FullIntegerQuantizer {
       Tensor t = e.getKey();
       ScaleChooser.Params p = e.getValue();
       if (t.buffer != null && t.buffer.size() > 0) {
-        float[] v = floats(t);
+        float[] v = t.floats();
         Tensor q = new Tensor(t.name, o.scheme.type, t.shape);
         q.shapeSignature = t.shapeSignature.clone();
         q.buffer = m.addBuffer(integers(v, p, o.scheme.type, o.scheme.qmin, o.scheme.qmax));
@@ -236,7 +236,7 @@ public final class FullIntegerQuantizer {
           : name.equals("CONV_2D") ? 0 : name.equals("DEPTHWISE_CONV_2D") ? 3 : o.perChannelDense ? 0 : -1;
       Tensor qw = new Tensor(w.name, o.scheme == Scheme.UINT8 ? TensorType.UINT8 : TensorType.INT8, w.shape);
       qw.shapeSignature = w.shapeSignature.clone();
-      float[] wv = floats(w);
+      float[] wv = w.floats();
       double[] wScales;
       if (o.scheme == Scheme.UINT8) {
         double lo = 0, hi = 0;
@@ -249,7 +249,7 @@ public final class FullIntegerQuantizer {
         DynamicRangeQuantizer.QuantizedWeights q = o.powerOfTwo ? powerOfTwoWeights(wv, w.shape, axis)
             : DynamicRangeQuantizer.quantizeWeights(wv, w.shape, axis);
         if (op.inputs.size() > 2 && op.inputs.get(2) != null && o.scheme == Scheme.INT8) {
-          q = adjustForBias(q, wv, w.shape, axis, floats(op.inputs.get(2)), in.quantization.scale()[0]);
+          q = adjustForBias(q, wv, w.shape, axis, op.inputs.get(2).floats(), in.quantization.scale()[0]);
         }
         qw.buffer = m.addBuffer(ByteBuffer.wrap(q.values()));
         qw.quantization = q.quantization();
@@ -261,7 +261,7 @@ public final class FullIntegerQuantizer {
       op.inputs.set(1, qw);
       if (op.inputs.size() > 2 && op.inputs.get(2) != null) {
         Tensor b = op.inputs.get(2);
-        float[] bv = floats(b);
+        float[] bv = b.floats();
         double inScale = in.quantization.scale()[0];
         float[] bs = new float[wScales.length];
         for (int c = 0; c < bs.length; c++) bs[c] = (float) (inScale * wScales[c]);
@@ -451,17 +451,8 @@ public final class FullIntegerQuantizer {
   /** The value range of a float constant, widened to include 0. */
   private static double[] constantRange(Tensor t) {
     double lo = 0, hi = 0;
-    for (float v : floats(t)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (float v : t.floats()) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     return new double[] {lo, hi};
-  }
-
-  static float[] floats(Tensor t) {
-    ByteBuffer d = t.buffer.data();
-    int n = (int) t.elementCount();
-    if (d.remaining() < 4L * n) throw new IllegalArgumentException("tensor " + t + " has " + d.remaining() + " bytes for " + n + " floats");
-    float[] v = new float[n];
-    d.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-    return v;
   }
 
   private static ByteBuffer integers(float[] v, ScaleChooser.Params p, TensorType type, long qmin, long qmax) {

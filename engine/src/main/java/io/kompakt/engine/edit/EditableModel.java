@@ -62,6 +62,18 @@ public final class EditableModel {
 
     public long elementCount() { return io.kompakt.engine.model.Tensor.elementCount(shape); }
 
+    /** The buffer's values as float32 (little-endian), one per element. */
+    public float[] floats() {
+      ByteBuffer d = buffer == null ? null : buffer.data();
+      int n = (int) elementCount();
+      if (d == null || d.remaining() < 4L * n) {
+        throw new IllegalArgumentException("tensor " + this + " has " + (d == null ? 0 : d.remaining()) + " bytes for " + n + " floats");
+      }
+      float[] v = new float[n];
+      d.asFloatBuffer().get(v);
+      return v;
+    }
+
     @Override
     public String toString() { return "'" + name + "' " + type.lowerName() + Arrays.toString(shape); }
   }
@@ -161,6 +173,13 @@ public final class EditableModel {
     metadataBuffers.addAll(other.metadataBuffers);
     associatedFiles.clear();
     associatedFiles.putAll(other.associatedFiles);
+  }
+
+  /** A new buffer holding {@code values} as float32 (little-endian), appended to the model's buffers. */
+  public Buffer addFloats(float[] values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(values);
+    return addBuffer(b);
   }
 
   /** A new buffer holding {@code data}, appended to the model's buffers. */
