@@ -111,7 +111,8 @@ final class QuantizeCommand implements Callable<Integer> {
     if (evalSamples < 0) throw new IllegalArgumentException("--eval-samples must be 0 or more");
     String m = mode.trim().toLowerCase(Locale.ROOT);
     Map<String, Object> report = new LinkedHashMap<>();
-    Model floatModel = foldBatchNorms(Model.load(model), m, report);
+    Model given = Model.load(model);
+    Model floatModel = foldBatchNorms(given, m, report);
     ImageInput.Normalization imageNorm = normalization(floatModel, 127.5f, 127.5f), idxNorm = imageNorm;
     report.put("model", model.toString());
     report.put("mode", m);
@@ -140,7 +141,7 @@ final class QuantizeCommand implements Callable<Integer> {
       }
       default: throw new IllegalArgumentException("--mode is int8, uint8, 16x8, dynamic or float16; got '" + mode + "'");
     }
-    SizeReport before = SizeReport.of(EditableModel.from(Model.load(model))), after = SizeReport.of(q); // the file as given
+    SizeReport before = SizeReport.of(EditableModel.from(given)), after = SizeReport.of(q); // the file as given
     new ModelWriter().write(q, output);
     report.put("output", output.toString());
     report.put("float_bytes", before.raw());
