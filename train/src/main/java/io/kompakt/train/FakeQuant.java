@@ -23,6 +23,9 @@ public final class FakeQuant {
   private final TrainGraph graph;
   private final float[][] master, channelMax;
   private final double[] lo, hi;
+  /** Per tensor, the int8 grid of its current range ({@link #activationParams}), set after each batch. */
+  private final float[] scale;
+  private final int[] zeroPoint;
   private final boolean[] seen;
   private boolean ready;
 
@@ -39,6 +42,8 @@ public final class FakeQuant {
     int n = graph.tensorCount();
     lo = new double[n];
     hi = new double[n];
+    scale = new float[n];
+    zeroPoint = new int[n];
     seen = new boolean[n];
   }
 
@@ -121,9 +126,8 @@ public final class FakeQuant {
     ws.qatMin[t] = Math.min(ws.qatMin[t], mn);
     ws.qatMax[t] = Math.max(ws.qatMax[t], mx);
     if (!ready || !seen[t]) return;
-    double[] p = activationParams(lo[t], hi[t]);
-    float scale = (float) p[0];
-    int zp = (int) p[1];
+    float scale = this.scale[t];
+    int zp = zeroPoint[t];
     for (int i = 0; i < x.length; i++) {
       int q = Math.max(-128, Math.min(127, Math.round(x[i] / scale) + zp));
       x[i] = (q - zp) * scale;
@@ -133,9 +137,8 @@ public final class FakeQuant {
   /** Before a node's backward pass: no gradient through outputs clipped at the ends of their range. */
   void clipGradient(Workspace ws, int t) {
     if (!ready || !seen[t] || ws.grad[t] == null) return;
-    double[] p = activationParams(lo[t], hi[t]);
-    float scale = (float) p[0];
-    int zp = (int) p[1];
+    float scale = this.scale[t];
+    int zp = zeroPoint[t];
     float low = (-128 - zp) * scale, high = (127 - zp) * scale;
     float[] x = ws.act[t], g = ws.grad[t];
     for (int i = 0; i < x.length; i++) if (x[i] <= low && low < 0 || x[i] >= high && high > 0) g[i] = 0f;
@@ -166,6 +169,9 @@ public final class FakeQuant {
         lo[t] = DECAY * lo[t] + (1 - DECAY) * mn;
         hi[t] = DECAY * hi[t] + (1 - DECAY) * mx;
       }
+      double[] p = activationParams(lo[t], hi[t]);
+      scale[t] = (float) p[0];
+      zeroPoint[t] = (int) p[1];
     }
     ready = true;
   }
