@@ -320,27 +320,7 @@ public final class FilterPruner {
         t.shapeSignature[t.shape.length - 1] = kept * r;
       }
     }
-    for (EditableModel.Operator rs : plan.reshapes) {
-      int[] target = rs.outputs.get(0).shape;
-      if (rs.inputs.size() > 1 && rs.inputs.get(1) != null) {
-        EditableModel.Tensor s = rs.inputs.get(1);
-        int[] v = ints(s);
-        if (v.length > 0 && v[v.length - 1] != -1) {
-          v[v.length - 1] = target[target.length - 1];
-          ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-          for (int x : v) b.putInt(x);
-          b.flip();
-          s.buffer = m.addBuffer(b);
-        }
-      }
-      if (rs.options != null && rs.options.get("new_shape") != null) {
-        int[] ns = rs.options.getInts("new_shape");
-        if (ns.length > 0 && ns[ns.length - 1] != -1) {
-          ns[ns.length - 1] = target[target.length - 1];
-          rs.options.set("new_shape", ns);
-        }
-      }
-    }
+    for (EditableModel.Operator rs : plan.reshapes) ReshapeTargets.followOutput(m, rs);
     if (kept == channels) throw new IllegalStateException("nothing removed");
   }
 

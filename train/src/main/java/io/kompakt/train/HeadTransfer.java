@@ -1,5 +1,6 @@
 package io.kompakt.train;
 
+import io.kompakt.compress.ReshapeTargets;
 import io.kompakt.data.Dataset;
 import io.kompakt.data.Preprocessing;
 import io.kompakt.engine.edit.EditableModel;
@@ -192,22 +193,7 @@ public final class HeadTransfer {
     for (int t : h.tail()) {
       EditableModel.Operator after = g.operators.get(t);
       withClasses(after.outputs.get(0), n);
-      if (after.opCode.name().equals("RESHAPE")) {
-        if (after.inputs.size() > 1 && after.inputs.get(1) != null && after.inputs.get(1).buffer != null) {
-          EditableModel.Tensor s = after.inputs.get(1);
-          ByteBuffer old = s.buffer.data();
-          int k = (int) (old.remaining() / 4);
-          ByteBuffer nb = ByteBuffer.allocate(k * 4).order(ByteOrder.LITTLE_ENDIAN);
-          for (int i = 0; i < k; i++) nb.putInt(i == k - 1 ? n : old.getInt(i * 4));
-          nb.flip();
-          s.buffer = e.addBuffer(nb);
-        }
-        if (after.options != null && after.options.getInts("new_shape").length > 0) {
-          int[] ns = after.options.getInts("new_shape");
-          ns[ns.length - 1] = n;
-          after.options.set("new_shape", ns);
-        }
-      }
+      if (after.opCode.name().equals("RESHAPE")) ReshapeTargets.followOutput(e, after);
     }
     e.metadata.removeIf(md -> "TFLITE_METADATA".equals(md.name));
     e.associatedFiles.clear();
