@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -100,31 +99,16 @@ final class TransferCommand implements Callable<Integer> {
       xTest = HeadTransfer.features(m, head, testSet, pre, hw[1], hw[0], threads, null);
       yTest = labels(testSet);
     } else {
-      int n = xTrain.length, nTest = Math.max(1, (int) Math.round(n * holdout));
-      if (n - nTest < 1) throw new IllegalArgumentException(data + ": too few images (" + n + ") to hold some out");
-      int[] order = new int[n];
-      for (int i = 0; i < n; i++) order[i] = i;
-      SplittableRandom r = new SplittableRandom(seed);
-      for (int i = n - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
+      HeadTransfer.Split split;
+      try {
+        split = HeadTransfer.holdOut(xTrain, yTrain, holdout, seed);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(data + ": " + e.getMessage());
       }
-      xTest = new float[nTest][];
-      yTest = new int[nTest];
-      float[][] xt = new float[n - nTest][];
-      int[] yt = new int[n - nTest];
-      for (int i = 0; i < n; i++) {
-        if (i < nTest) {
-          xTest[i] = xTrain[order[i]];
-          yTest[i] = yTrain[order[i]];
-        } else {
-          xt[i - nTest] = xTrain[order[i]];
-          yt[i - nTest] = yTrain[order[i]];
-        }
-      }
-      xTrain = xt;
-      yTrain = yt;
+      xTrain = split.trainX();
+      yTrain = split.trainY();
+      xTest = split.testX();
+      yTest = split.testY();
     }
     double featureSeconds = (System.nanoTime() - t0) / 1e9;
     out.printf(Locale.ROOT, "features %d train + %d test images in %.1f s%n", xTrain.length, xTest.length, featureSeconds);

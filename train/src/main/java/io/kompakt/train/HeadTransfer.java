@@ -122,11 +122,7 @@ public final class HeadTransfer {
     int[] order = new int[n];
     for (int i = 0; i < n; i++) order[i] = i;
     for (int e = 1; e <= epochs; e++) {
-      for (int i = n - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      Trainer.shuffle(order, r);
       double loss = 0;
       int right = 0;
       for (int from = 0; from < n; from += 32) {
@@ -155,6 +151,30 @@ public final class HeadTransfer {
       if (listener != null) listener.epoch(e, loss / n, (double) right / n);
     }
     return new Linear(w, b, classes, depth);
+  }
+
+  /** Features and labels split into a training and a test part. */
+  public record Split(float[][] trainX, int[] trainY, float[][] testX, int[] testY) {}
+
+  /** Holds out a {@code share} (in (0, 1)) of the samples, chosen at random, for testing; at least one each side. */
+  public static Split holdOut(float[][] x, int[] y, double share, long seed) {
+    int n = x.length, nTest = Math.max(1, (int) Math.round(n * share));
+    if (n - nTest < 1) throw new IllegalArgumentException("too few samples (" + n + ") to hold some out");
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) order[i] = i;
+    Trainer.shuffle(order, new SplittableRandom(seed));
+    float[][] trainX = new float[n - nTest][], testX = new float[nTest][];
+    int[] trainY = new int[n - nTest], testY = new int[nTest];
+    for (int i = 0; i < n; i++) {
+      if (i < nTest) {
+        testX[i] = x[order[i]];
+        testY[i] = y[order[i]];
+      } else {
+        trainX[i - nTest] = x[order[i]];
+        trainY[i - nTest] = y[order[i]];
+      }
+    }
+    return new Split(trainX, trainY, testX, testY);
   }
 
   /** Called after each epoch of {@link #train}. */

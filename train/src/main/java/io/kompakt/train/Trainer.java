@@ -145,12 +145,7 @@ public final class Trainer implements AutoCloseable {
     int n = data.size();
     int[] order = new int[n];
     for (int i = 0; i < n; i++) order[i] = i;
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int x = order[i];
-      order[i] = order[j];
-      order[j] = x;
-    }
+    shuffle(order, random);
     double loss = 0;
     long right = 0;
     for (int from = 0; from < n; from += options.batch) {
@@ -232,6 +227,15 @@ public final class Trainer implements AutoCloseable {
     else SoftmaxNode.softmax(out, 0, out.length, 1f, p);
     for (int c = 0; c < p.length; c++) d[c] = p[c] - (c == label ? 1f : 0f);
     return -Math.log(Math.max(p[label], 1e-30));
+  }
+
+  /** Fisher-Yates shuffle of {@code a} in place. */
+  static void shuffle(int[] a, SplittableRandom r) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1), x = a[i];
+      a[i] = a[j];
+      a[j] = x;
+    }
   }
 
   static int argmax(float[] x) {
