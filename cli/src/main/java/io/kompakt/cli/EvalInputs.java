@@ -1,8 +1,8 @@
 package io.kompakt.cli;
 
 import io.kompakt.data.ImageInput;
+import io.kompakt.data.Preprocessing;
 import io.kompakt.data.TensorFiles;
-import io.kompakt.engine.model.MetadataView;
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.run.Interpreter;
 import io.kompakt.engine.run.RuntimeTensor;
@@ -30,7 +30,7 @@ final class EvalInputs {
     try (Interpreter it = new Interpreter(m, new Interpreter.Options().setKernels(Interpreter.Kernels.REFERENCE))) {
       RuntimeTensor t = it.getInputTensor(0);
       if (files != null && !files.isEmpty()) {
-        ImageInput.Normalization norm = normalization(m);
+        ImageInput.Normalization norm = Preprocessing.forModel(m, 1, null, null, false).normalization();
         for (Path p : files) {
           if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString());
           String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -74,20 +74,6 @@ final class EvalInputs {
     }
     if (v.size() != count) throw new IllegalArgumentException(file + " has " + v.size() + " classes for " + count + " inputs");
     return v.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  private static ImageInput.Normalization normalization(Model m) {
-    if (m.tfliteMetadata() != null) {
-      double[][] n = MetadataView.inputNormalization(m.tfliteMetadata());
-      if (n != null) return new ImageInput.Normalization(floats(n[0]), floats(n[1]));
-    }
-    return ImageInput.Normalization.MINUS_ONE_TO_ONE;
-  }
-
-  private static float[] floats(double[] d) {
-    float[] f = new float[d.length];
-    for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
-    return f;
   }
 
   /** Top-1 agreement with {@code reference}'s outputs, or accuracy against {@code classes} when given. */

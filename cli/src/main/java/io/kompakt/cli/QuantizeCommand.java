@@ -11,9 +11,9 @@ import io.kompakt.compress.quant.Calibrator;
 import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.compress.quant.QuantReport;
 import io.kompakt.data.ImageInput;
+import io.kompakt.data.Preprocessing;
 import io.kompakt.engine.edit.EditableModel;
 import io.kompakt.engine.edit.ModelWriter;
-import io.kompakt.engine.model.MetadataView;
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.model.TensorType;
 import java.io.PrintWriter;
@@ -113,7 +113,8 @@ final class QuantizeCommand implements Callable<Integer> {
     Map<String, Object> report = new LinkedHashMap<>();
     Model given = Model.load(model);
     Model floatModel = foldBatchNorms(given, m, report);
-    ImageInput.Normalization imageNorm = normalization(floatModel, 127.5f, 127.5f), idxNorm = imageNorm;
+    // the model's normalization metadata, else [-1, 1], as run and eval (one rule: Preprocessing)
+    ImageInput.Normalization imageNorm = Preprocessing.forModel(floatModel, 1, mean, std, false).normalization(), idxNorm = imageNorm;
     report.put("model", model.toString());
     report.put("mode", m);
     EditableModel q;
@@ -268,21 +269,6 @@ final class QuantizeCommand implements Callable<Integer> {
       default: throw new IllegalArgumentException("--io is float, int8, uint8 or int16; got '" + io + "'");
     }
     return o;
-  }
-
-  private ImageInput.Normalization normalization(Model m, float defaultMean, float defaultStd) {
-    float[] mn = mean, sd = std;
-    if ((mn == null || sd == null) && m.tfliteMetadata() != null) {
-      double[][] n = MetadataView.inputNormalization(m.tfliteMetadata());
-      if (n != null) {
-        if (mn == null) { mn = new float[n[0].length]; for (int i = 0; i < mn.length; i++) mn[i] = (float) n[0][i]; }
-        if (sd == null) { sd = new float[n[1].length]; for (int i = 0; i < sd.length; i++) sd[i] = (float) n[1][i]; }
-      }
-    }
-    if (mn == null) mn = new float[] {defaultMean};
-    if (sd == null) sd = new float[] {defaultStd};
-    for (float s : sd) if (s == 0) throw new IllegalArgumentException("--std must not be 0");
-    return new ImageInput.Normalization(mn, sd);
   }
 
   interface Job<T> { T run(IntConsumer progress) throws Exception; }

@@ -1,9 +1,9 @@
 package io.kompakt.cli;
 
 import io.kompakt.data.ImageInput;
+import io.kompakt.data.Preprocessing;
 import io.kompakt.data.TensorFiles;
 import io.kompakt.data.TopK;
-import io.kompakt.engine.model.MetadataView;
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.run.Interpreter;
 import io.kompakt.engine.run.RuntimeTensor;
@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -78,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
       if (inputs.size() != it.getInputTensorCount()) {
         throw new IllegalArgumentException("the model has " + it.getInputTensorCount() + " inputs; " + inputs.size() + " given");
       }
-      ImageInput.Normalization norm = normalization(m);
+      ImageInput.Normalization norm = Preprocessing.forModel(m, 1, mean, std, false).normalization();
       for (int i = 0; i < inputs.size(); i++) {
         Path p = inputs.get(i);
         if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString());
@@ -119,27 +118,6 @@ final class RunCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
-  }
-
-  private ImageInput.Normalization normalization(Model m) {
-    float[] mn = mean, sd = std;
-    if ((mn == null || sd == null) && m.tfliteMetadata() != null) {
-      double[][] n = MetadataView.inputNormalization(m.tfliteMetadata());
-      if (n != null) {
-        if (mn == null) mn = toFloats(n[0]);
-        if (sd == null) sd = toFloats(n[1]);
-      }
-    }
-    if (mn == null) mn = new float[] {127.5f};
-    if (sd == null) sd = new float[] {127.5f};
-    for (float s : sd) if (s == 0) throw new IllegalArgumentException("--std must not be 0: " + Arrays.toString(sd));
-    return new ImageInput.Normalization(mn, sd);
-  }
-
-  private static float[] toFloats(double[] d) {
-    float[] f = new float[d.length];
-    for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
-    return f;
   }
 
 }
