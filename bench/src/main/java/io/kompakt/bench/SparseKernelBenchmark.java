@@ -28,13 +28,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Dense fast kernels against the sparse ones on MobileNet V2's 1x1 convolution shapes and its classifier, one thread,
- * at several sparsities (random unstructured zeros): where the sparse kernels start to win is
- * {@code SparseSupport.CROSSOVER}.
+ * at several sparsities, zeros at random or in blocks of output channels: where the sparse kernels start to win are
+ * the crossovers of {@code SparseSupport}.
  *
  * <pre>java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar SparseKernel -p type=f32,int8</pre>
  * {@code layer}: {@code convHxW_IN_OUT} (1x1, stride 1) or {@code fcIN_OUT} (batch 1); {@code kernel}: {@code dense}
- * (the fast dense kernel; Vector API for f32 where the JVM has it), {@code sparse}; {@code sparsity}: share of zero
- * weights.
+ * (the fast dense kernel; Vector API for f32 where the JVM has it), {@code sparse} (float: the Vector API's column
+ * blocks where the JVM has it), {@code sparse-scalar} (float: compressed rows; int8: same as sparse); {@code pattern}:
+ * {@code random} or {@code blockRx1} (e.g. {@code block8x1}); {@code sparsity}: share of zero weights.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,8 +50,13 @@ public class SparseKernelBenchmark {
   @Param({"f32", "int8"})
   public String type;
 
-  @Param({"dense", "sparse"})
+  /** dense; sparse (float: the Vector API's column blocks where the JVM has it); sparse-scalar (float: compressed rows). */
+  @Param({"dense", "sparse", "sparse-scalar"})
   public String kernel;
+
+  /** Which weights are zero: random elements, or blocks of R output channels (the pruner's blockRx1: block4x1, block8x1). */
+  @Param({"random", "block8x1"})
+  public String pattern;
 
   @Param({"0.5", "0.7", "0.9"})
   public double sparsity;
@@ -63,19 +69,27 @@ public class SparseKernelBenchmark {
     boolean fc = layer.startsWith("fc");
     int[] d = Arrays.stream(layer.replaceFirst("^(conv|fc)", "").split("[x_]")).mapToInt(Integer::parseInt).toArray();
     int rows = fc ? 1 : d[0] * d[1], inC = fc ? d[0] : d[2], outC = fc ? d[1] : d[3];
-    boolean sparse = kernel.equals("sparse");
+    boolean sparse = kernel.startsWith("sparse"), sparseVector = kernel.equals("sparse") && VectorSupport.available();
+    boolean[] zero = new boolean[outC * inC];
+    int block = pattern.equals("random") ? 1 : Integer.parseInt(pattern.replaceFirst("^block(\\d+)x1$", "$1"));
+    for (int o = 0; o < outC; o += block) {
+      for (int i = 0; i < inC; i++) {
+        boolean z = r.nextDouble() < sparsity;
+        for (int j = o; j < Math.min(outC, o + block); j++) zero[j * inC + i] = z;
+      }
+    }
     Conv2dReference.Geometry g = fc ? null : new Conv2dReference.Geometry(1, d[0], d[1], inC, d[0], d[1], outC, 1, 1, 1, 1, 1, 1, 0, 0);
     if (type.equals("f32")) {
       float[] in = new float[rows * inC], out = new float[rows * outC], w = new float[outC * inC], bias = new float[outC];
       for (int i = 0; i < in.length; i++) in[i] = (float) r.nextDouble(-1, 1);
-      for (int i = 0; i < w.length; i++) w[i] = r.nextDouble() < sparsity ? 0f : (float) r.nextDouble(-1, 1);
+      for (int i = 0; i < w.length; i++) w[i] = zero[i] ? 0f : (float) r.nextDouble(-1, 1);
       boolean vector = VectorSupport.available();
       if (fc) {
-        FullyConnectedF32Fast.Kernel k = sparse ? new FullyConnectedF32Sparse(rows, inC, outC, w, 0, bias, 0, 0f, 6f, null)
+        FullyConnectedF32Fast.Kernel k = sparse ? new FullyConnectedF32Sparse(rows, inC, outC, w, 0, bias, 0, 0f, 6f, sparseVector, null)
             : FullyConnectedF32Fast.prepare(rows, inC, outC, w, 0, bias, 0, 0f, 6f, vector, null);
         run = () -> k.run(in, 0, out, 0);
       } else {
-        Conv2dF32Fast.Kernel k = sparse ? new Conv2dF32Sparse1x1(g, w, 0, bias, 0, 0f, 6f, null)
+        Conv2dF32Fast.Kernel k = sparse ? new Conv2dF32Sparse1x1(g, w, 0, bias, 0, 0f, 6f, sparseVector, null)
             : Conv2dF32Fast.prepare(g, w, 0, bias, 0, 0f, 6f, vector, null);
         run = () -> k.run(in, 0, out, 0);
       }
@@ -83,7 +97,7 @@ public class SparseKernelBenchmark {
       byte[] in = new byte[rows * inC], out = new byte[rows * outC], w = new byte[outC * inC];
       int[] bias = new int[outC], m = new int[outC], s = new int[outC];
       for (int i = 0; i < in.length; i++) in[i] = (byte) r.nextInt(256);
-      for (int i = 0; i < w.length; i++) w[i] = r.nextDouble() < sparsity ? 0 : (byte) r.nextInt(256);
+      for (int i = 0; i < w.length; i++) w[i] = zero[i] ? 0 : (byte) r.nextInt(256);
       Arrays.fill(m, 1 << 30);
       Arrays.fill(s, -8);
       if (fc) {

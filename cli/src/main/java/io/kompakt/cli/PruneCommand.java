@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 /** {@code kompakt prune MODEL -o OUT --sparsity 0.5}: magnitude pruning, stored sparse. */
 @Command(name = "prune", mixinStandardHelpOptions = true,
     description = {"Zeroes the smallest-magnitude weights of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED ops to a target",
-        "sparsity (per layer or one global threshold; unstructured, N:M along the input channels, or 1x4 / 4x1 blocks;",
+        "sparsity (per layer or one global threshold; unstructured, N:M along the input channels, or blocks such as 1x4, 4x1, 8x1;",
         "quantized weights go to their zero point) and, unless --no-sparse-storage, stores the pruned weights in TFLite's",
         "sparse format behind DENSIFY ops, as TFLite's converter does. Prints each layer's sparsity and the sizes.",
         "--filters / --floor: structured pruning instead (whole filters removed, the model stays dense and gets smaller)."})
@@ -44,7 +44,7 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--scope", defaultValue = "layer", paramLabel = "global|layer", description = "one threshold over all layers or the target in each (default layer)")
   String scope;
 
-  @Option(names = "--pattern", defaultValue = "unstructured", paramLabel = "P", description = "unstructured, N:M (e.g. 2:4), block1x4 or block4x1 (default unstructured)")
+  @Option(names = "--pattern", defaultValue = "unstructured", paramLabel = "P", description = "unstructured, N:M (e.g. 2:4), or blocks RxC along output x input channels: block1x4, block4x1, block8x1 (the fastest for the sparse kernels) ... (default unstructured)")
   String pattern;
 
   @Option(names = "--ops", split = ",", paramLabel = "conv,depthwise,dense", description = "op types to prune (default all three)")

@@ -58,7 +58,7 @@ final class SensitivityCommand implements Callable<Integer> {
       description = "sparsities to try per layer (default 0,0.1,...,0.9)")
   double[] steps;
 
-  @Option(names = "--pattern", defaultValue = "unstructured", paramLabel = "P", description = "unstructured, N:M, block1x4 or block4x1 (default unstructured)")
+  @Option(names = "--pattern", defaultValue = "unstructured", paramLabel = "P", description = "unstructured, N:M (e.g. 2:4), or blocks RxC along output x input channels: block1x4, block4x1, block8x1 (the fastest for the sparse kernels) ... (default unstructured)")
   String pattern;
 
   @Option(names = "--ops", split = ",", paramLabel = "conv,depthwise,dense", description = "op types to analyse (default all three)")

@@ -26,9 +26,12 @@ import java.util.regex.Pattern;
  *   <li>{@link Structure#nOfM N:M}: in every group of M consecutive weights along the input-channel dimension
  *       (the last dimension of every TFLite filter layout) only the N largest stay (2:4 gives 50%; the target
  *       sparsity is then ignored). Layers whose last dimension is not a multiple of M are left out.
- *   <li>{@link Structure#BLOCK_1X4} / {@link Structure#BLOCK_4X1}: blocks of 4 along the last (input) / first
- *       (output) dimension are scored by their mean magnitude and zeroed whole, matching the block layouts of
- *       {@link SparseEncoder}. Layers whose dimension is not a multiple of 4 are left out.
+ *   <li>{@link Structure#block blocks} of R x C weights, R along the first (output) and C along the last (input)
+ *       dimension ({@link Structure#BLOCK_1X4}, {@link Structure#BLOCK_4X1}, block8x1, ...), are scored by their
+ *       mean magnitude and zeroed whole: 1x4 and 4x1 match the block layouts of {@link SparseEncoder}; blocks along
+ *       the output channels (Rx1) are what the Vector API's sparse kernels exploit (a whole column of a block of
+ *       outputs skipped). Layers whose last dimension is not a multiple of the block's are left out; along the first
+ *       dimension a last, partial block is allowed (a 1001-class classifier in blocks of 8x1).
  * </ul>
  *
  * Magnitudes are real values: a quantized weight's {@code |q - zero_point| * scale}, per channel where the
@@ -56,12 +59,25 @@ public final class Pruner {
 
     public boolean isNOfM() { return m > 0; }
 
-    /** Parses unstructured, N:M (e.g. 2:4), block1x4, block4x1. */
+    /**
+     * Blocks of {@code first} x {@code last} weights (along the first, output, and the last, input, dimension), each
+     * from 1 to 64.
+     */
+    public static Structure block(int first, int last) {
+      if (first < 1 || last < 1 || first > 64 || last > 64 || first * last == 1) {
+        throw new IllegalArgumentException("block sizes must be 1 to 64 and not both 1; got " + first + "x" + last);
+      }
+      return new Structure("block" + first + "x" + last, 0, 0, first, last);
+    }
+
+    /** Parses unstructured, N:M (e.g. 2:4), blockRxC (e.g. block1x4, block4x1, block8x1). */
     public static Structure parse(String s) {
       String l = s.trim().toLowerCase(Locale.ROOT);
       if (l.equals("unstructured")) return UNSTRUCTURED;
       if (l.equals("block1x4")) return BLOCK_1X4;
       if (l.equals("block4x1")) return BLOCK_4X1;
+      java.util.regex.Matcher b = java.util.regex.Pattern.compile("block(\\d{1,2})x(\\d{1,2})").matcher(l);
+      if (b.matches()) return block(Integer.parseInt(b.group(1)), Integer.parseInt(b.group(2)));
       int c = l.indexOf(':');
       if (c > 0) {
         try {
@@ -70,7 +86,7 @@ public final class Pruner {
           // fall through
         }
       }
-      throw new IllegalArgumentException("unknown pattern '" + s + "': unstructured, N:M (e.g. 2:4), block1x4 or block4x1");
+      throw new IllegalArgumentException("unknown pattern '" + s + "': unstructured, N:M (e.g. 2:4), or blockRxC (e.g. block1x4, block4x1, block8x1)");
     }
   }
 
@@ -175,10 +191,10 @@ public final class Pruner {
         String outName = op.outputs.isEmpty() ? "" : op.outputs.get(0).name;
         if (o.skip.contains(w.name) || o.skip.contains(outName)) continue;
         if (o.include != null && !o.include.matcher(w.name).find() && !o.include.matcher(outName).find()) continue;
-        int last = w.shape[w.shape.length - 1], first = w.shape[0];
+        int last = w.shape[w.shape.length - 1];
         Structure s = o.structure;
         if (s.isNOfM() && last % s.m() != 0) continue;
-        if (last % s.blockLast() != 0 || first % s.blockFirst() != 0) continue;
+        if (last % s.blockLast() != 0) continue; // (a partial last block along the first dimension is fine)
         if (s.blockFirst() > 1 && w.shape.length < 2) continue;
         Target t = new Target();
         t.tensor = w;
@@ -237,17 +253,18 @@ public final class Pruner {
     int last = shape[rank - 1];
     int bl = s.blockLast(), bf = s.blockFirst();
     int perFirst = n / Math.max(1, shape[0]); // elements per index of the first dimension
-    int unitsCount = n / (bl * bf);
+    int unitsCount = (shape[0] + bf - 1) / bf * (perFirst / bl);
     t.units = new int[unitsCount][];
     t.score = new double[unitsCount];
     int u = 0;
     for (int f = 0; f < shape[0]; f += bf) {
       for (int j = 0; j < perFirst; j += bl) {
         if (bl > 1 && (j % last) + bl > last) continue; // blocks stay inside a row (last % bl == 0 makes this never hit)
-        int[] members = new int[bl * bf];
+        int rows = Math.min(bf, shape[0] - f); // the last block along the first dimension may be partial
+        int[] members = new int[bl * rows];
         double sum = 0;
         int k = 0;
-        for (int a = 0; a < bf; a++) {
+        for (int a = 0; a < rows; a++) {
           for (int b = 0; b < bl; b++) {
             int idx = (f + a) * perFirst + j + b;
             members[k++] = idx;

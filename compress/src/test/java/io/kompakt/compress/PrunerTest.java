@@ -98,7 +98,7 @@ class PrunerTest {
 
   @Test
   void blocksArePrunedWhole() {
-    for (Pruner.Structure s : List.of(Pruner.Structure.BLOCK_1X4, Pruner.Structure.BLOCK_4X1)) {
+    for (Pruner.Structure s : List.of(Pruner.Structure.BLOCK_1X4, Pruner.Structure.BLOCK_4X1, Pruner.Structure.parse("block2x2"))) {
       EditableModel m = model(3);
       Pruner.prune(m, new Pruner.Options().sparsity(0.75).structure(s).ops(Set.of("FULLY_CONNECTED")));
       EditableModel.Tensor w = DynamicRangeQuantizerTest.weights(m, 2); // [12, 1024]
@@ -108,13 +108,45 @@ class PrunerTest {
         for (int c = 0; c < cols; c += s.blockLast()) {
           int z = 0;
           for (int a = 0; a < s.blockFirst(); a++) for (int b = 0; b < s.blockLast(); b++) if (v[(r + a) * cols + c + b] == 0) z++;
-          assertTrue(z == 0 || z == 4, s + " block at " + r + "," + c);
+          assertTrue(z == 0 || z == s.blockFirst() * s.blockLast(), s + " block at " + r + "," + c);
           zeros += z;
         }
       }
       assertEquals(0.75, (double) zeros / v.length, 1e-9);
       // only the dense layer was touched
       assertTrue(floats(DynamicRangeQuantizerTest.weights(m, 0))[0] != 0 || floats(DynamicRangeQuantizerTest.weights(m, 0))[1] != 0);
+    }
+  }
+
+  @Test
+  void aPartialLastBlockAlongTheOutputsIsPrunedWhole() {
+    EditableModel m = model(3);
+    Pruner.prune(m, new Pruner.Options().sparsity(0.5).structure(Pruner.Structure.parse("block8x1")).ops(Set.of("FULLY_CONNECTED")));
+    EditableModel.Tensor w = DynamicRangeQuantizerTest.weights(m, 2); // [12, 1024]: blocks of rows 0-7 and 8-11
+    float[] v = floats(w);
+    int cols = w.shape[1], prunedBlocks = 0;
+    for (int c = 0; c < cols; c++) {
+      for (int[] rows : new int[][] {{0, 8}, {8, 12}}) {
+        int z = 0;
+        for (int r = rows[0]; r < rows[1]; r++) if (v[r * cols + c] == 0) z++;
+        assertTrue(z == 0 || z == rows[1] - rows[0], "block rows " + rows[0] + "-" + rows[1] + " column " + c + ": " + z + " zeros");
+        if (z > 0) prunedBlocks++;
+      }
+    }
+    assertEquals(1024, prunedBlocks); // half of the 2048 blocks
+  }
+
+  @Test
+  void blockPatternsParse() {
+    assertEquals(Pruner.Structure.BLOCK_4X1, Pruner.Structure.parse("block4x1"));
+    Pruner.Structure b = Pruner.Structure.parse(" Block8x1 ");
+    assertEquals(8, b.blockFirst());
+    assertEquals(1, b.blockLast());
+    assertEquals("block8x1", b.name());
+    for (String bad : new String[] {"block0x4", "block1x1", "block65x1", "block8x", "blocks"}) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> Pruner.Structure.parse(bad), bad);
+      assertTrue(e.getMessage().contains("block"), e.getMessage());
     }
   }
 

@@ -19,6 +19,52 @@ import io.kompakt.engine.run.Parallel;
  * the thread count; after prepare a run allocates nothing.
  */
 public final class SparseGemmF32 {
+  /** A prepared sparse product: reads the rows at {@code inOff} (plus each row's offset), writes [rows][n] at {@code outOff}. */
+  public interface Kernel {
+    void run(float[] in, int inOff, float[] out, int outOff);
+  }
+
+  /**
+   * The kernel for these weights: with {@code vector}, the Vector API's column blocks ({@link SparseBlocksF32Vector},
+   * blocks of {@link #vectorWidth()} outputs), else this class's scalar kernel. Arguments as for the constructor, with
+   * the dense weights [n][k] from {@code wOff}.
+   *
+   * @throws UnsupportedOperationException if {@code vector} and the Vector API is not available
+   */
+  public static Kernel prepare(int[] rowIn, float[] w, int wOff, int n, int k, float[] bias, int bOff, float min, float max,
+                               boolean vector, Parallel parallel) {
+    if (vector) {
+      if (!VectorSupport.available()) {
+        throw new UnsupportedOperationException("vector kernels need the Vector API: " + VectorSupport.describe());
+      }
+      return new SparseBlocksF32Vector(rowIn, w, wOff, n, k, bias, bOff, min, max, parallel);
+    }
+    return new SparseGemmF32(rowIn, SparseWeights.ofFloat(w, wOff, n, k), bias, bOff, min, max, parallel)::run;
+  }
+
+  /**
+   * An int8 product (weights [n][k] from {@code wOff} minus {@code wZp}, 8-bit rows minus {@code inZp}, then bias and
+   * TFLite's requantization per output) computed exactly on the Vector API column-block kernel ({@link IntAsFloat}):
+   * when the weights allow it and their column blocks are sparse enough for {@link SparseSupport#useF32}; else null.
+   * Bit-exact with the integer reference kernels.
+   *
+   * @param inSize input elements the rows span (the conversion to floats covers them)
+   */
+  public static IntAsFloat.ByteKernel prepareExactInt8(int[] rowIn, int inSize, byte[] w, int wOff, int n, int k, int wZp, int inZp,
+                                                       int[] bias, int bOff, int outZp, int[] multiplier, int[] shift, int actMin,
+                                                       int actMax, SparseSupport.Kind kind, Parallel parallel,
+                                                       io.kompakt.engine.run.SharedScratch scratch) {
+    if (!VectorSupport.available() || scratch == null) return null;
+    float[] wf = IntAsFloat.exactWeights(w, wOff, n * k, n, false, false, wZp, false, inZp);
+    if (wf == null || !SparseSupport.useF32(wf, 0, n, k, rowIn.length, kind, true)) return null;
+    Kernel f = new SparseBlocksF32Vector(rowIn, wf, 0, n, k, null, 0, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, parallel);
+    return IntAsFloat.wrap(f::run, inSize, rowIn.length * n, n, false, inZp, bias, bOff, outZp, multiplier, shift, actMin, actMax,
+        true, parallel, scratch);
+  }
+
+  /** Outputs per column block of the vector kernel: the preferred float lanes. */
+  public static int vectorWidth() { return VectorSupport.floatLanes(); }
+
   /** Fewest and most rows per tile: as many as keep the transposed tile within {@value #TILE_BYTES} bytes. */
   static final int TILE = 32, TILE_MAX = 256, TILE_BYTES = 64 * 1024;
   /** Fewest rows for the tiled path. */

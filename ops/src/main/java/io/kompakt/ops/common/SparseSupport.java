@@ -5,8 +5,10 @@ import java.util.Locale;
 /**
  * When CONV_2D (1x1) and FULLY_CONNECTED use their sparse kernels instead of the dense fast ones: the system property
  * {@code -Dkompakt.sparse=auto|on|off} (read at each prepare). {@code auto}, the default, takes the sparse kernel where
- * the constant weights' share of zeros is at least the crossover measured with JMH for that kind of layer ({@code bench/}
- * {@code SparseKernelBenchmark}, figures in {@code docs/pruning.md}); {@code on} takes it for any weights (tests),
+ * it measured faster with JMH ({@code bench/} {@code SparseKernelBenchmark}, figures in {@code docs/pruning.md}): for the
+ * Vector API's column-block kernel, where few enough columns of each block of outputs are kept
+ * ({@link #useF32}); for the scalar kernels, where the constant weights' share of zeros reaches the crossover for that
+ * kind of layer ({@link #use(double, Kind, int)}); {@code on} takes it for any weights (tests),
  * {@code off} never. The sparse kernels only replace fast kernels: the REFERENCE kernel setting keeps the reference.
  */
 public final class SparseSupport {
@@ -41,6 +43,34 @@ public final class SparseSupport {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(PROPERTY + " must be auto, on or off, not '" + p.toLowerCase(Locale.ROOT) + "'");
     }
+  }
+
+  /**
+   * The most {@link SparseColumnBlocks#density() column density} (kept columns over all, in blocks of
+   * {@link SparseGemmF32#vectorWidth()} outputs) at which {@code auto} takes the Vector API's sparse kernel, from
+   * SparseKernelBenchmark on MobileNet V2's 1x1 shapes (one thread, JDK 17, docs/pruning.md). With 8 or more rows
+   * (pixels of a 1x1 convolution; its tiles of 8 rows), against the dense Vector API kernel: 16-float blocks (512 bits)
+   * won 1.3-1.6x at density 0.51, 1.07-1.37x at 0.56, 0.68-1.2x at 0.81; 4-float blocks (a Pi 4's 128 bits, measured
+   * with -XX:MaxVectorSize=16) won 1.1-2.6x at 0.59: at most {@value #VECTOR_MAX_DENSITY}. With fewer rows (a batch-1
+   * classifier's one-row path): 2.5x at 0.19, 1.17x at 0.36, 0.71x at 0.51, 0.6x at 0.81: at most
+   * {@value #VECTOR_MAX_DENSITY_FEW_ROWS}.
+   */
+  public static final double VECTOR_MAX_DENSITY = 0.6, VECTOR_MAX_DENSITY_FEW_ROWS = 0.3;
+
+  /**
+   * Whether float weights [n][k] from {@code off}, applied to {@code rows} rows, get a sparse kernel: with
+   * {@code vector}, when their column density is at most {@link #VECTOR_MAX_DENSITY} (and the other
+   * bounds above); in scalar code, by their sparsity as {@link #use(double, Kind, int)} says
+   * for {@code kind}. The integer kinds ask this too when they would run on the float kernels ({@link IntAsFloat}).
+   */
+  public static boolean useF32(float[] w, int off, int n, int k, int rows, Kind kind, boolean vector) {
+    Mode m = mode();
+    if (m != Mode.AUTO) return m == Mode.ON;
+    if (vector) {
+      double most = rows < 8 ? VECTOR_MAX_DENSITY_FEW_ROWS : VECTOR_MAX_DENSITY;
+      return SparseColumnBlocks.density(w, off, n, k, SparseGemmF32.vectorWidth()) <= most;
+    }
+    return use(SparseWeights.sparsity(w, off, n * k), kind, k);
   }
 
   /** Whether weights of this sparsity, of a layer of this kind with {@code inputs} input channels (depth), get the sparse kernel. */

@@ -5,27 +5,27 @@ import io.kompakt.engine.run.Parallel;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.SparseGemmF32;
 import io.kompakt.ops.common.SparseSupport;
-import io.kompakt.ops.common.SparseWeights;
+import io.kompakt.ops.common.VectorSupport;
 
 /**
  * Sparse float32 CONV_2D for a 1x1 filter without padding (any stride): the filter [outC][inC] packed once, at prepare,
- * into compressed rows of its nonzero weights ({@link SparseWeights}), and the output pixels computed by
- * {@link SparseGemmF32}, which skips the zeros. Same results as {@link Conv2dReference} up to float rounding. Chosen by
- * {@link #select} where the filter's sparsity reaches the crossover of {@link SparseSupport} (pruned models).
+ * and the output pixels computed by {@link SparseGemmF32}'s kernels, which skip the zeros (the Vector API's column
+ * blocks, or compressed rows of the nonzero weights in scalar code). Same results as {@link Conv2dReference} up to float
+ * rounding. Chosen by {@link #select} where the filter is sparse enough for {@link SparseSupport} (pruned models).
  */
 public final class Conv2dF32Sparse1x1 implements Conv2dF32Fast.Kernel {
-  private final SparseGemmF32 gemm;
+  private final SparseGemmF32.Kernel gemm;
 
   /**
    * @param filter OHWI filter [outC][1][1][inC] from {@code fOff}
    * @param bias   [outC] from {@code bOff}, or null
+   * @param vector the Vector API kernel (requires {@link VectorSupport#available()}), else the scalar one
    * @throws IllegalArgumentException if the geometry is not a 1x1 filter without padding ({@link #applies})
    */
   public Conv2dF32Sparse1x1(Conv2dReference.Geometry g, float[] filter, int fOff, float[] bias, int bOff, float min, float max,
-                            Parallel parallel) {
+                            boolean vector, Parallel parallel) {
     if (!applies(g)) throw new IllegalArgumentException("the sparse kernel needs a 1x1 filter without padding: " + g);
-    this.gemm = new SparseGemmF32(pixelOffsets(g), SparseWeights.ofFloat(filter, fOff, g.outC(), g.inC()), bias, bOff, min, max,
-        parallel);
+    this.gemm = SparseGemmF32.prepare(pixelOffsets(g), filter, fOff, g.outC(), g.inC(), bias, bOff, min, max, vector, parallel);
   }
 
   /** A 1x1 filter without padding, every output pixel reading one input pixel. */
@@ -57,10 +57,12 @@ public final class Conv2dF32Sparse1x1 implements Conv2dF32Fast.Kernel {
    */
   static io.kompakt.engine.run.Kernel select(OpContext ctx, Conv2dReference.Geometry g, float[] range) {
     RuntimeTensor in = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
-    if (!applies(g) || !SparseSupport.use(SparseWeights.sparsity(filter.f32, filter.offset, g.outC() * g.inC()),
-        SparseSupport.Kind.CONV_1X1_F32, g.inC())) return null;
+    if (!applies(g)) return null;
+    boolean vector = VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR;
+    if (!SparseSupport.useF32(filter.f32, filter.offset, g.outC(), g.inC(), g.batch() * g.outH() * g.outW(),
+        SparseSupport.Kind.CONV_1X1_F32, vector)) return null;
     Conv2dF32Sparse1x1 k = new Conv2dF32Sparse1x1(g, filter.f32, filter.offset, bias == null ? null : bias.f32,
-        bias == null ? 0 : bias.offset, range[0], range[1], ctx.parallel());
+        bias == null ? 0 : bias.offset, range[0], range[1], vector, ctx.parallel());
     return () -> k.run(in.f32, in.offset, out.f32, out.offset);
   }
 }

@@ -3,15 +3,20 @@ package io.kompakt.ops.conv;
 import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.Parallel;
 import io.kompakt.engine.run.RuntimeTensor;
+import io.kompakt.ops.common.IntAsFloat;
+import io.kompakt.ops.common.SparseGemmF32;
 import io.kompakt.ops.common.SparseGemmInt8;
 import io.kompakt.ops.common.SparseSupport;
 import io.kompakt.ops.common.SparseWeights;
+import io.kompakt.ops.common.VectorSupport;
 
 /**
  * Sparse integer CONV_2D (int8 per channel as {@link Conv2dInt8Reference}, uint8 per tensor as
  * {@link Conv2dUint8Reference}) for a 1x1 filter without padding: the filter packed once into compressed rows of the
  * weights that differ from the filter zero point, the pixels computed by {@link SparseGemmInt8}. Bit-exact with the
- * reference kernels (the skipped products are 0; int32 sums wrap alike in any order; the same requantization).
+ * reference kernels (the skipped products are 0; int32 sums wrap alike in any order; the same requantization). With the
+ * Vector API, a filter sparse in blocks of output channels runs instead on the float column blocks, exactly
+ * ({@link SparseGemmF32#prepareExactInt8}).
  */
 public final class Conv2dInt8Sparse1x1 implements Conv2dInt8Fast.Kernel {
   private final SparseGemmInt8 gemm;
@@ -36,8 +41,16 @@ public final class Conv2dInt8Sparse1x1 implements Conv2dInt8Fast.Kernel {
   /** The hook of {@link Conv2D} for int8: this kernel where the filter is 1x1 and sparse enough, else null. */
   static io.kompakt.engine.run.Kernel select(OpContext ctx, Conv2dReference.Geometry g, ConvQuantParams.Requant q) {
     RuntimeTensor in = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
-    if (!Conv2dF32Sparse1x1.applies(g)
-        || !SparseSupport.use(SparseWeights.sparsity(filter.i8, filter.offset, g.outC() * g.inC(), false, 0), SparseSupport.Kind.CONV_1X1_INT, g.inC())) {
+    if (!Conv2dF32Sparse1x1.applies(g)) return null;
+    if (VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR) {
+      // exactly on the float column blocks, where the filter is sparse in blocks of output channels
+      IntAsFloat.ByteKernel f = SparseGemmF32.prepareExactInt8(Conv2dF32Sparse1x1.pixelOffsets(g),
+          g.batch() * g.inH() * g.inW() * g.inC(), filter.i8, filter.offset, g.outC(), g.inC(), 0, in.zeroPoint(),
+          bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.zeroPoint(), q.multiplier(), q.shift(), q.actMin(),
+          q.actMax(), SparseSupport.Kind.CONV_1X1_INT, ctx.parallel(), ctx.scratch());
+      if (f != null) return () -> f.run(in.i8, in.offset, out.i8, out.offset);
+    }
+    if (!SparseSupport.use(SparseWeights.sparsity(filter.i8, filter.offset, g.outC() * g.inC(), false, 0), SparseSupport.Kind.CONV_1X1_INT, g.inC())) {
       return null;
     }
     Conv2dInt8Sparse1x1 k = new Conv2dInt8Sparse1x1(g, filter.i8, filter.offset, false, 0, bias == null ? null : bias.i32,

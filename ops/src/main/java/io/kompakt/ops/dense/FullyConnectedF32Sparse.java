@@ -5,22 +5,24 @@ import io.kompakt.engine.run.Parallel;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.SparseGemmF32;
 import io.kompakt.ops.common.SparseSupport;
-import io.kompakt.ops.common.SparseWeights;
+import io.kompakt.ops.common.VectorSupport;
 
 /**
- * Sparse float32 FULLY_CONNECTED: the weights [units][depth] packed once, at prepare, into compressed rows of their
- * nonzeros ({@link SparseWeights}), computed by {@link SparseGemmF32} (a batch-1 classifier takes its dot-product
- * path). Same results as {@link FullyConnectedReference} up to float rounding. Chosen by {@link #select} where the
- * weights' sparsity reaches the crossover of {@link SparseSupport}.
+ * Sparse float32 FULLY_CONNECTED: the weights [units][depth] packed once, at prepare, for {@link SparseGemmF32}'s
+ * kernels (the Vector API's column blocks, or compressed rows of the nonzeros in scalar code, where a batch-1
+ * classifier takes the dot-product path). Same results as {@link FullyConnectedReference} up to float rounding. Chosen
+ * by {@link #select} where the weights are sparse enough for {@link SparseSupport}.
  */
 public final class FullyConnectedF32Sparse implements FullyConnectedF32Fast.Kernel {
-  private final SparseGemmF32 gemm;
+  private final SparseGemmF32.Kernel gemm;
 
-  /** Weights [units][depth] from {@code wOff}; bias [units] from {@code bOff} or null. */
+  /**
+   * Weights [units][depth] from {@code wOff}; bias [units] from {@code bOff} or null; {@code vector}: the Vector API
+   * kernel (requires {@link VectorSupport#available()}), else the scalar one.
+   */
   public FullyConnectedF32Sparse(int batch, int depth, int units, float[] weights, int wOff, float[] bias, int bOff, float min,
-                                 float max, Parallel parallel) {
-    this.gemm = new SparseGemmF32(rowOffsets(batch, depth), SparseWeights.ofFloat(weights, wOff, units, depth), bias, bOff, min,
-        max, parallel);
+                                 float max, boolean vector, Parallel parallel) {
+    this.gemm = SparseGemmF32.prepare(rowOffsets(batch, depth), weights, wOff, units, depth, bias, bOff, min, max, vector, parallel);
   }
 
   @Override
@@ -39,9 +41,10 @@ public final class FullyConnectedF32Sparse implements FullyConnectedF32Fast.Kern
   /** The hook of {@link FullyConnected}: this kernel where the (constant) weights are sparse enough, else null. */
   static io.kompakt.engine.run.Kernel select(OpContext ctx, int batch, int depth, int units, float[] range) {
     RuntimeTensor in = ctx.input(0), weights = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
-    if (!SparseSupport.use(SparseWeights.sparsity(weights.f32, weights.offset, units * depth), SparseSupport.Kind.DENSE_F32, depth)) return null;
+    boolean vector = VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR;
+    if (!SparseSupport.useF32(weights.f32, weights.offset, units, depth, batch, SparseSupport.Kind.DENSE_F32, vector)) return null;
     FullyConnectedF32Sparse k = new FullyConnectedF32Sparse(batch, depth, units, weights.f32, weights.offset,
-        bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, range[0], range[1], ctx.parallel());
+        bias == null ? null : bias.f32, bias == null ? 0 : bias.offset, range[0], range[1], vector, ctx.parallel());
     return () -> k.run(in.f32, in.offset, out.f32, out.offset);
   }
 }

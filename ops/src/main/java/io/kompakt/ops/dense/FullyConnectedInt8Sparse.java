@@ -3,9 +3,12 @@ package io.kompakt.ops.dense;
 import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.Parallel;
 import io.kompakt.engine.run.RuntimeTensor;
+import io.kompakt.ops.common.IntAsFloat;
+import io.kompakt.ops.common.SparseGemmF32;
 import io.kompakt.ops.common.SparseGemmInt8;
 import io.kompakt.ops.common.SparseSupport;
 import io.kompakt.ops.common.SparseWeights;
+import io.kompakt.ops.common.VectorSupport;
 import io.kompakt.ops.conv.ConvQuantParams;
 
 /**
@@ -32,6 +35,13 @@ public final class FullyConnectedInt8Sparse implements FullyConnectedInt8Fast.Ke
   /** The hook of {@link FullyConnected} for int8: this kernel where the weights are sparse enough, else null. */
   static io.kompakt.engine.run.Kernel select(OpContext ctx, int batch, int depth, int units, int wZp, ConvQuantParams.Requant q) {
     RuntimeTensor in = ctx.input(0), weights = ctx.input(1), bias = ctx.input(2), out = ctx.output(0);
+    if (VectorSupport.variant(ctx) == VectorSupport.Variant.VECTOR) {
+      // exactly on the float column blocks, where the weights are sparse in blocks of units
+      IntAsFloat.ByteKernel f = SparseGemmF32.prepareExactInt8(FullyConnectedF32Sparse.rowOffsets(batch, depth), batch * depth, weights.i8, weights.offset,
+          units, depth, wZp, in.zeroPoint(), bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, out.zeroPoint(),
+          q.multiplier(), q.shift(), q.actMin(), q.actMax(), SparseSupport.Kind.DENSE_INT, ctx.parallel(), ctx.scratch());
+      if (f != null) return () -> f.run(in.i8, in.offset, out.i8, out.offset);
+    }
     if (!SparseSupport.use(SparseWeights.sparsity(weights.i8, weights.offset, units * depth, false, wZp), SparseSupport.Kind.DENSE_INT, depth)) return null;
     FullyConnectedInt8Sparse k = new FullyConnectedInt8Sparse(batch, depth, units, weights.i8, weights.offset, false, wZp,
         bias == null ? null : bias.i32, bias == null ? 0 : bias.offset, in.zeroPoint(), out.zeroPoint(), q.multiplier(), q.shift(),

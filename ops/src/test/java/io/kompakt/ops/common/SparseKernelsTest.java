@@ -34,6 +34,8 @@ import net.jqwik.api.lifecycle.AfterContainer;
  */
 class SparseKernelsTest {
   private static final Parallel ONE = new Parallel(1), THREE = new Parallel(3);
+  /** The float kernels to check: scalar, and the Vector API's where this JVM has it. */
+  private static final boolean[] VECTOR = VectorSupport.available() ? new boolean[] {false, true} : new boolean[] {false};
 
   @AfterContainer
   static void close() {
@@ -89,13 +91,13 @@ class SparseKernelsTest {
     FullyConnectedReference.run(batch, depth, units, in, 0, w, 0, bias, 0, want, 0, min, max);
     FullyConnectedReference.run(batch, depth, units, FastKernelChecks.abs(in), 0, FastKernelChecks.abs(w), 0,
         FastKernelChecks.abs(bias), 0, magnitude, 0, -Float.MAX_VALUE, Float.MAX_VALUE);
-    for (Parallel par : new Parallel[] {ONE, THREE}) {
-      FullyConnectedF32Sparse k = new FullyConnectedF32Sparse(batch, depth, units, w, 0, bias, 0, min, max, par);
+    for (boolean vector : VECTOR) for (Parallel par : new Parallel[] {ONE, THREE}) {
+      FullyConnectedF32Sparse k = new FullyConnectedF32Sparse(batch, depth, units, w, 0, bias, 0, min, max, vector, par);
       FastKernelChecks.Arena a = new FastKernelChecks.Arena(in, batch * units, r);
       for (int run = 0; run < 2; run++) {
         k.run(a.a, a.inOff, a.a, a.outOff);
         FastKernelChecks.assertClose(want, a.output(), magnitude, "fc f32 " + p + " batch " + batch + " depth " + depth + " units "
-            + units + " threads " + par.threads());
+            + units + " threads " + par.threads() + (vector ? " vector" : " scalar"));
         a.resetOutput(in);
       }
     }
@@ -135,6 +137,49 @@ class SparseKernelsTest {
     }
   }
 
+  /** int8 products exactly on the float column blocks (Vector API): bit-exact with the reference, any pattern. */
+  @Property(tries = 150)
+  void denseInt8OnFloatColumnBlocks(@ForAll("rows") int batch, @ForAll("sizes") int depth, @ForAll("sizes") int units,
+                                    @ForAll Pattern p, @ForAll long seed) {
+    net.jqwik.api.Assume.that(VectorSupport.available());
+    Random r = new Random(seed);
+    Quant q = Quant.random(r, false, units);
+    int wZp = r.nextBoolean() ? 0 : q.zeroPoint(r);
+    byte[] in = bytes(batch * depth, r), w = bytes(units * depth, r);
+    boolean[] z = zeros(p, units, depth, r);
+    for (int i = 0; i < w.length; i++) if (z[i]) w[i] = (byte) wZp;
+    int[] bias = q.bias(r, units);
+    byte[] want = new byte[batch * units];
+    FullyConnectedInt8Reference.run(batch, depth, units, in, 0, q.inZp, w, 0, wZp, bias, 0, want, 0, q.outZp, q.m, q.s, q.actMin,
+        q.actMax);
+    String old = System.getProperty(SparseSupport.PROPERTY);
+    System.setProperty(SparseSupport.PROPERTY, "on");
+    try {
+      for (Parallel par : new Parallel[] {ONE, THREE}) {
+        IntAsFloat.ByteKernel k = SparseGemmF32.prepareExactInt8(rowOffsets(batch, depth), batch * depth, w, 0,
+            units, depth, wZp, q.inZp, bias, 0, q.outZp, q.m, q.s, q.actMin, q.actMax, SparseSupport.Kind.DENSE_INT, par,
+            new io.kompakt.engine.run.SharedScratch());
+        // null only where the float computation would not be exact (large sums)
+        if (k == null) {
+          assertEquals(null, IntAsFloat.exactWeights(w, 0, units * depth, units, false, false, wZp, false, q.inZp));
+          continue;
+        }
+        byte[] got = new byte[want.length];
+        k.run(in, 0, got, 0);
+        assertArrayEquals(want, got, "int8 on float blocks " + p + " batch " + batch + " depth " + depth + " units " + units);
+      }
+    } finally {
+      if (old == null) System.clearProperty(SparseSupport.PROPERTY); else System.setProperty(SparseSupport.PROPERTY, old);
+    }
+  }
+
+  /** Row offsets of a batch of fully connected rows. */
+  static int[] rowOffsets(int batch, int depth) {
+    int[] r = new int[batch];
+    for (int b = 0; b < batch; b++) r[b] = b * depth;
+    return r;
+  }
+
   // ---------------------------------------------------------------------------------------------- 1x1 convolution
 
   static Conv2dReference.Geometry geometry(Random r, int inC, int outC) {
@@ -158,11 +203,12 @@ class SparseKernelsTest {
     Conv2dReference.run(g, in, 0, w, 0, bias, 0, want, 0, min, max);
     Conv2dReference.run(g, FastKernelChecks.abs(in), 0, FastKernelChecks.abs(w), 0, FastKernelChecks.abs(bias), 0, magnitude, 0,
         -Float.MAX_VALUE, Float.MAX_VALUE);
-    for (Parallel par : new Parallel[] {ONE, THREE}) {
-      Conv2dF32Sparse1x1 k = new Conv2dF32Sparse1x1(g, w, 0, bias, 0, min, max, par);
+    for (boolean vector : VECTOR) for (Parallel par : new Parallel[] {ONE, THREE}) {
+      Conv2dF32Sparse1x1 k = new Conv2dF32Sparse1x1(g, w, 0, bias, 0, min, max, vector, par);
       FastKernelChecks.Arena a = new FastKernelChecks.Arena(in, outN, r);
       k.run(a.a, a.inOff, a.a, a.outOff);
-      FastKernelChecks.assertClose(want, a.output(), magnitude, "conv f32 " + p + " " + g + " threads " + par.threads());
+      FastKernelChecks.assertClose(want, a.output(), magnitude, "conv f32 " + p + " " + g + " threads " + par.threads()
+          + (vector ? " vector" : " scalar"));
       a.checkIntact(in);
     }
   }
@@ -223,15 +269,32 @@ class SparseKernelsTest {
   }
 
   @Example
+  void columnBlocksKeepTheColumnsWithANonzero() {
+    // 3 outputs x 4 inputs in blocks of 2: block 0 (outputs 0, 1) uses columns 1 and 3, block 1 (output 2) column 0
+    float[] w = {0, 1, 0, 2,
+                 0, 0, -0f, 3,
+                 4, 0, 0, 0};
+    SparseColumnBlocks b = SparseColumnBlocks.of(w, 0, 3, 4, 2);
+    assertArrayEquals(new int[] {0, 2, 3}, b.start);
+    assertArrayEquals(new int[] {1, 3, 0}, b.cols);
+    assertArrayEquals(new float[] {1, 0, 2, 3, 4, 0}, b.vals);
+    assertEquals(3.0 / 8, b.density());
+    assertEquals(3.0 / 8, SparseColumnBlocks.density(w, 0, 3, 4, 2));
+    assertThrows(IllegalArgumentException.class, () -> SparseColumnBlocks.of(w, 0, 0, 4, 2));
+  }
+
+  @Example
   void aRunAllocatesNothing() {
     Random r = new Random(3);
     for (int batch : new int[] {1, 40}) {
       int depth = 64, units = 96;
       float[] in = FastKernelChecks.values(batch * depth, r), w = FastKernelChecks.values(units * depth, r), out = new float[batch * units];
-      FullyConnectedF32Sparse k = new FullyConnectedF32Sparse(batch, depth, units, w, 0, null, 0, -1e30f, 1e30f, ONE);
-      long bytes = FastKernelChecks.leastAllocated(() -> k.run(in, 0, out, 0), 10_000);
-      net.jqwik.api.Assume.that(bytes >= 0);
-      assertEquals(0, bytes, "bytes allocated by a run, batch " + batch);
+      for (boolean vector : VECTOR) {
+        FullyConnectedF32Sparse k = new FullyConnectedF32Sparse(batch, depth, units, w, 0, null, 0, -1e30f, 1e30f, vector, ONE);
+        long bytes = FastKernelChecks.leastAllocated(() -> k.run(in, 0, out, 0), 10_000);
+        net.jqwik.api.Assume.that(bytes >= 0);
+        assertEquals(0, bytes, "bytes allocated by a run, batch " + batch + (vector ? ", vector" : ", scalar"));
+      }
     }
   }
 
@@ -245,6 +308,17 @@ class SparseKernelsTest {
       assertEquals(true, SparseSupport.use(0.9, SparseSupport.Kind.CONV_1X1_F32, 320));
       assertEquals(false, SparseSupport.use(0.9, SparseSupport.Kind.CONV_1X1_F32, 64));
       assertEquals(false, SparseSupport.use(0.9, SparseSupport.Kind.DENSE_F32, 1280));
+      // the vector kernel goes by column density: 2 of 5 columns kept in every block of outputs = 0.4
+      float[] w = new float[16 * 5];
+      for (int o = 0; o < 16; o++) {
+        w[o * 5 + 1] = 1f;
+        w[o * 5 + 3] = -2f;
+      }
+      assertEquals(true, SparseSupport.useF32(w, 0, 16, 5, 8, SparseSupport.Kind.CONV_1X1_F32, true));
+      assertEquals(false, SparseSupport.useF32(w, 0, 16, 5, 1, SparseSupport.Kind.DENSE_F32, true));
+      assertEquals(false, SparseSupport.useF32(w, 0, 16, 5, 8, SparseSupport.Kind.CONV_1X1_F32, false)); // 60 %: scalar says no
+      Arrays.fill(w, 1f);
+      assertEquals(false, SparseSupport.useF32(w, 0, 16, 5, 64, SparseSupport.Kind.CONV_1X1_F32, true));
       System.setProperty(SparseSupport.PROPERTY, "on");
       assertEquals(true, SparseSupport.use(0, SparseSupport.Kind.DENSE_INT, 1));
       System.setProperty(SparseSupport.PROPERTY, "off");
