@@ -157,13 +157,13 @@ public final class FullIntegerQuantizer {
       for (Tensor t : op.outputs) {
         if (t.type != TensorType.FLOAT32) throw new IllegalArgumentException("operator #" + k + " " + name + ": output " + t + " is not float32: the model is not a float model");
       }
-      if (isConvLike(name)) {
-        if (op.inputs.size() < 2 || op.inputs.get(1) == null || !isFloatConstant(op.inputs.get(1))) {
+      if (GraphEdits.isConvLike(name)) {
+        if (op.inputs.size() < 2 || op.inputs.get(1) == null || !GraphEdits.isFloatConstant(op.inputs.get(1))) {
           throw new IllegalArgumentException("operator #" + k + " " + name + ": its weights are not a float32 constant");
         }
         weightsOrBias.add(op.inputs.get(1));
         if (op.inputs.size() > 2 && op.inputs.get(2) != null) {
-          if (!isFloatConstant(op.inputs.get(2))) throw new IllegalArgumentException("operator #" + k + " " + name + ": its bias is not a float32 constant");
+          if (!GraphEdits.isFloatConstant(op.inputs.get(2))) throw new IllegalArgumentException("operator #" + k + " " + name + ": its bias is not a float32 constant");
           weightsOrBias.add(op.inputs.get(2));
         }
       }
@@ -229,7 +229,7 @@ public final class FullIntegerQuantizer {
     for (int k = 0; k < g.operators.size(); k++) {
       Operator op = g.operators.get(k);
       String name = op.opCode.name();
-      if (!isConvLike(name)) continue;
+      if (!GraphEdits.isConvLike(name)) continue;
       Tensor in = op.inputs.get(0), w = op.inputs.get(1);
       if (!in.quantization.isQuantized()) throw new IllegalArgumentException("operator #" + k + " " + name + ": input " + in + " is not an activation");
       int axis = !o.perChannel || o.scheme == Scheme.UINT8 ? -1
@@ -284,16 +284,10 @@ public final class FullIntegerQuantizer {
     }
     rewireIo(g, o);
     for (Operator op : g.operators) op.opCode = OpCode.builtin(op.opCode.builtinCode(), version(op, o.scheme));
-    removeUnused(g);
+    GraphEdits.removeUnusedTensors(g);
     m.removeUnusedBuffers();
     return m;
   }
-
-  private static boolean isConvLike(String op) {
-    return op.equals("CONV_2D") || op.equals("DEPTHWISE_CONV_2D") || op.equals("FULLY_CONNECTED");
-  }
-
-  private static boolean isFloatConstant(Tensor t) { return t.type == TensorType.FLOAT32 && t.buffer != null && t.buffer.size() > 0; }
 
   /** The output parameters TFLite's integer kernels require, or null. */
   static ScaleChooser.Params fixedOutput(String op, Scheme s) {
@@ -413,18 +407,6 @@ public final class FullIntegerQuantizer {
 
   private static void replaceInputs(EditableModel.Subgraph g, Tensor from, Tensor to) {
     for (Operator op : g.operators) op.inputs.replaceAll(t -> t == from ? to : t);
-  }
-
-  private static void removeUnused(EditableModel.Subgraph g) {
-    Set<Tensor> used = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Operator op : g.operators) {
-      for (Tensor t : op.inputs) if (t != null) used.add(t);
-      used.addAll(op.outputs);
-      used.addAll(op.intermediates);
-    }
-    used.addAll(g.inputs);
-    used.addAll(g.outputs);
-    g.tensors.removeIf(t -> !used.contains(t));
   }
 
   /** The op version the converter gives an op of this type (op_version.cc). */
