@@ -65,7 +65,8 @@ final class QuantizeCommand implements Callable<Integer> {
   @Option(names = "--eval-samples", defaultValue = "100", paramLabel = "N", description = "held-out samples for the report (default ${DEFAULT-VALUE}; 0: no report)")
   int evalSamples;
 
-  @Option(names = "--method", defaultValue = "minmax", paramLabel = "M", description = "activation ranges: minmax, moving-average, percentile or mse (default ${DEFAULT-VALUE})")
+  @Option(names = "--method", defaultValue = "minmax", paramLabel = "M",
+      description = "activation ranges: minmax, moving-average, percentile, mse or kl (TensorRT's entropy calibration: the clipping of a 2048-bin histogram closest in KL divergence; a second pass over the data) (default ${DEFAULT-VALUE})")
   String method;
 
   @Option(names = "--percentile", defaultValue = "99.99", paramLabel = "P", description = "for --method percentile (default ${DEFAULT-VALUE})")
@@ -127,11 +128,11 @@ final class QuantizeCommand implements Callable<Integer> {
         FullIntegerQuantizer.Options o = options(m);
         calibData = SampleSource.open(calib, imageNorm, idxNorm, seed, samples);
         calibCount = Math.min(samples, calibData.size());
-        Calibrator.Method meth = o.method();
+        Calibrator.Needs needs = o.calibrationNeeds();
         SampleSource cd = calibData;
         int cc = calibCount;
-        Calibrator cal = withBar("calibrate", calibCount, bar -> Calibrator.run(floatModel, calibData0(cd, cc),
-            meth == Calibrator.Method.PERCENTILE || meth == Calibrator.Method.MSE, threads, bar));
+        Calibrator cal = withBar("calibrate", calibCount * needs.passes(), bar -> Calibrator.run(floatModel, calibData0(cd, cc),
+            needs, threads, bar));
         q = FullIntegerQuantizer.quantize(floatModel, cal, o);
         report.put("calibration", calibCount + " samples: " + calibData.description());
         if (powerOfTwo) {

@@ -110,6 +110,12 @@ public final class FullIntegerQuantizer {
     public TensorType io() { return io; }
 
     public Calibrator.Method method() { return method; }
+
+    /** What the calibration run must keep for these options. */
+    public Calibrator.Needs calibrationNeeds() { return Calibrator.Needs.of(method); }
+
+    /** Whether activations are quantized symmetrically (16x8 always). */
+    boolean symmetricActivations() { return scheme == Scheme.INT16X8 || symmetric; }
   }
 
   /** Ops the quantizer knows the integer form of (each has an integer kernel in Kompakt and TFLite). */
@@ -181,7 +187,7 @@ public final class FullIntegerQuantizer {
         else {
           Calibrator.Stats s = calibration.stats(index.get(t));
           if (s == null || s.samples() == 0) throw new IllegalArgumentException("tensor " + t + " was not seen during calibration");
-          ranges.put(t, s.range(o.method, o.percentile, (int) (o.scheme.qmax - o.scheme.qmin + 1)));
+          ranges.put(t, s.range(o.method, o.percentile, (int) (o.scheme.qmax - o.scheme.qmin + 1), o.symmetricActivations()));
         }
         groups.add(t);
       }

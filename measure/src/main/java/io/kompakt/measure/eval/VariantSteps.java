@@ -246,8 +246,7 @@ public final class VariantSteps {
     try {
       if (fold) BatchNormFolder.fold(m);
       Model floatModel = Model.from(ModelWriter.toBytes(m));
-      boolean keep = method == Calibrator.Method.PERCENTILE || method == Calibrator.Method.MSE;
-      Calibrator c = Calibrator.run(floatModel, source, keep, 1, null);
+      Calibrator c = Calibrator.run(floatModel, source, o.calibrationNeeds(), 1, null);
       m.replaceWith(FullIntegerQuantizer.quantize(floatModel, c, o));
     } catch (RuntimeException e) {
       throw e;
