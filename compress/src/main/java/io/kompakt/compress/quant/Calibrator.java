@@ -50,15 +50,18 @@ public final class Calibrator {
    *
    * @param values a reservoir of values per tensor (PERCENTILE, MSE)
    * @param histograms 2048-bin histograms per tensor, filled in a second pass (KL)
+   * @param layerInputMeans each conv / depthwise / dense layer's mean input patch (bias correction)
    */
-  public record Needs(boolean values, boolean histograms) {
+  public record Needs(boolean values, boolean histograms, boolean layerInputMeans) {
     /** Ranges only: what MINMAX and MOVING_AVERAGE read. */
-    public static final Needs RANGES = new Needs(false, false);
+    public static final Needs RANGES = new Needs(false, false, false);
 
     /** What {@code method} reads. */
     public static Needs of(Method method) {
-      return new Needs(method == Method.PERCENTILE || method == Method.MSE, method == Method.KL);
+      return new Needs(method == Method.PERCENTILE || method == Method.MSE, method == Method.KL, false);
     }
+
+    public Needs withLayerInputMeans(boolean b) { return new Needs(values, histograms, b); }
 
     /** Passes over the data: 2 with histograms (their span comes from the first), else 1. */
     public int passes() { return histograms ? 2 : 1; }
@@ -328,16 +331,28 @@ public final class Calibrator {
 
   private final Stats[] stats;
   private final Model model;
+  private final LayerInputMeans inputMeans;
 
-  private Calibrator(Model model, Stats[] stats) {
+  private Calibrator(Model model, Stats[] stats, LayerInputMeans inputMeans) {
     this.model = model;
     this.stats = stats;
+    this.inputMeans = inputMeans;
   }
 
   /** Statistics of tensor {@code index} of the main subgraph, or null if it is not a float activation. */
   public Stats stats(int index) { return stats[index]; }
 
   public Model model() { return model; }
+
+  /** Whether the run kept each layer's mean input ({@link Needs#layerInputMeans}). */
+  public boolean hasLayerInputMeans() { return inputMeans != null; }
+
+  /**
+   * The mean input of conv-like op {@code op} of the main subgraph over the calibration data: for CONV_2D and
+   * DEPTHWISE_CONV_2D the mean input patch {@code [KH][KW][C]} under the filter (padding as zeros), for
+   * FULLY_CONNECTED the mean input row; null for other ops or without {@link Needs#layerInputMeans}.
+   */
+  public double[] layerInputMean(int op) { return inputMeans == null ? null : inputMeans.mean(op); }
 
   /**
    * Runs {@code model} on every sample of {@code source}.
@@ -346,7 +361,7 @@ public final class Calibrator {
    * @param progress called with the sample index after each sample (a progress bar), or null
    */
   public static Calibrator run(Model model, Source source, boolean keepValues, int threads, IntConsumer progress) throws Exception {
-    return run(model, source, new Needs(keepValues, false), threads, progress);
+    return run(model, source, new Needs(keepValues, false, false), threads, progress);
   }
 
   /**
@@ -362,6 +377,7 @@ public final class Calibrator {
     for (Operator op : g.operators()) {
       for (int o : op.outputs()) if (g.tensor(o).type() == TensorType.FLOAT32) stats[o] = new Stats(reservoir);
     }
+    LayerInputMeans means = needs.layerInputMeans() ? LayerInputMeans.of(model) : null;
     SplittableRandom rnd = new SplittableRandom(1);
     boolean[] histogramPass = {false};
     Interpreter.Options options = new Interpreter.Options().setNumThreads(threads).setObserver((op, outs) -> {
@@ -372,6 +388,7 @@ public final class Calibrator {
           s.addToHistograms(t.f32, t.offset, t.size());
         } else {
           s.add(t.f32, t.offset, t.size(), rnd);
+          if (means != null) means.observe(t);
         }
       }
     });
@@ -389,6 +406,7 @@ public final class Calibrator {
               stats[t.index].addToHistograms(t.f32, t.offset, t.size());
             } else {
               stats[t.index].add(t.f32, t.offset, t.size(), rnd);
+              if (means != null) means.observe(t);
             }
           }
           it.invoke();
@@ -406,6 +424,6 @@ public final class Calibrator {
         }
       }
     }
-    return new Calibrator(model, stats);
+    return new Calibrator(model, stats, means);
   }
 }

@@ -36,6 +36,11 @@ import java.util.Set;
  *       converter's default), the I/O tensors keep their names; with integer I/O the inputs and outputs are integer
  *       themselves (a QUANTIZE converts between uint8 I/O and int8 insides, as the converter does).
  * </ul>
+ *
+ * <p>The steps: calibrate the float model ({@link Calibrator#run(Model, Calibrator.Source, Calibrator.Needs, int,
+ * java.util.function.IntConsumer)} with {@link Options#calibrationNeeds()}), then {@link #quantize} it; with
+ * {@link Options#biasCorrection} each layer's bias absorbs the mean output error of its quantized weights on the
+ * calibration data.
  */
 public final class FullIntegerQuantizer {
   private FullIntegerQuantizer() {}
@@ -80,6 +85,7 @@ public final class FullIntegerQuantizer {
     boolean powerOfTwo;
     boolean perChannel = true;
     boolean perChannelDense;
+    boolean biasCorrection;
 
     public Options scheme(Scheme s) { scheme = s; return this; }
 
@@ -105,18 +111,31 @@ public final class FullIntegerQuantizer {
     /** Per-unit FULLY_CONNECTED weights (the latest converter; older TFLite releases read one scale). */
     public Options perChannelDense(boolean b) { perChannelDense = b; return this; }
 
+    /**
+     * Empirical bias correction (Nagel et al. 2019): each conv / depthwise / dense bias minus the mean output error
+     * its quantized weights cause on the calibration data. Calibrate with {@link #calibrationNeeds()}.
+     */
+    public Options biasCorrection(boolean b) { biasCorrection = b; return this; }
+
     public Scheme scheme() { return scheme; }
 
     public TensorType io() { return io; }
 
     public Calibrator.Method method() { return method; }
 
+    public boolean biasCorrection() { return biasCorrection; }
+
     /** What the calibration run must keep for these options. */
-    public Calibrator.Needs calibrationNeeds() { return Calibrator.Needs.of(method); }
+    public Calibrator.Needs calibrationNeeds() { return Calibrator.Needs.of(method).withLayerInputMeans(biasCorrection); }
 
     /** Whether activations are quantized symmetrically (16x8 always). */
     boolean symmetricActivations() { return scheme == Scheme.INT16X8 || symmetric; }
   }
+
+  /**
+   * A quantized model and notes on it (one line per bias-corrected layer).
+   */
+  public record Result(EditableModel model, List<String> notes) {}
 
   /** Ops the quantizer knows the integer form of (each has an integer kernel in Kompakt and TFLite). */
   static final Set<String> SUPPORTED = Set.of("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D",
@@ -139,6 +158,15 @@ public final class FullIntegerQuantizer {
    * @throws IllegalArgumentException naming the op or tensor when the model is not a float model this quantizer handles
    */
   public static EditableModel quantize(Model floatModel, Calibrator calibration, Options o) {
+    return quantizeWithNotes(floatModel, calibration, o).model();
+  }
+
+  /** {@link #quantize}, with notes on what bias correction changed. */
+  public static Result quantizeWithNotes(Model floatModel, Calibrator calibration, Options o) {
+    if (o.biasCorrection && !calibration.hasLayerInputMeans()) {
+      throw new IllegalArgumentException("bias correction needs each layer's mean input: calibrate with Options.calibrationNeeds()");
+    }
+    List<String> notes = new ArrayList<>();
     if (o.scheme == Scheme.INT16X8 && o.io != TensorType.FLOAT32 && o.io != TensorType.INT16) {
       throw new IllegalArgumentException("16x8 models take float32 or int16 inputs and outputs, not " + o.io.lowerName());
     }
@@ -265,9 +293,33 @@ public final class FullIntegerQuantizer {
       }
       g.tensors.add(g.tensors.indexOf(w), qw);
       op.inputs.set(1, qw);
+      double[] shift = null; // bias correction: the mean output error the quantized weights cause, per channel
+      double[] mean = o.biasCorrection ? calibration.layerInputMean(k) : null;
+      if (mean != null) {
+        float[] deq = io.kompakt.compress.Dequantizer.dequantizedFloats(qw), delta = new float[wv.length];
+        for (int i = 0; i < wv.length; i++) delta[i] = deq[i] - wv[i];
+        shift = LayerInputMeans.meanOutputChange(name, w.shape, delta, mean);
+        if (op.inputs.size() < 3 || op.inputs.get(2) == null) { // a zero bias to correct
+          Tensor zero = g.add(new Tensor(op.outputs.get(0).name + "/bias", TensorType.FLOAT32, shift.length));
+          zero.buffer = m.addFloats(new float[shift.length]);
+          while (op.inputs.size() < 3) op.inputs.add(null);
+          op.inputs.set(2, zero);
+        }
+      }
       if (op.inputs.size() > 2 && op.inputs.get(2) != null) {
         Tensor b = op.inputs.get(2);
         float[] bv = b.floats();
+        if (shift != null) {
+          double sumShift = 0, maxShift = 0, sumBias = 0;
+          for (int c = 0; c < bv.length; c++) {
+            sumBias += Math.abs(bv[c]);
+            bv[c] = (float) (bv[c] - shift[c]);
+            sumShift += Math.abs(shift[c]);
+            maxShift = Math.max(maxShift, Math.abs(shift[c]));
+          }
+          notes.add(String.format(Locale.ROOT, "#%d %s '%s': bias corrected by mean |%.4g| (max %.4g; mean |bias| %.4g)", k, name,
+              op.outputs.get(0).name, sumShift / bv.length, maxShift, sumBias / bv.length));
+        }
         double inScale = in.quantization.scale()[0];
         float[] bs = new float[wScales.length];
         for (int c = 0; c < bs.length; c++) bs[c] = (float) (inScale * wScales[c]);
@@ -292,7 +344,7 @@ public final class FullIntegerQuantizer {
     for (Operator op : g.operators) op.opCode = OpCode.builtin(op.opCode.builtinCode(), version(op, o.scheme));
     GraphEdits.removeUnusedTensors(g);
     m.removeUnusedBuffers();
-    return m;
+    return new Result(m, notes);
   }
 
   /** The output parameters TFLite's integer kernels require, or null. */
