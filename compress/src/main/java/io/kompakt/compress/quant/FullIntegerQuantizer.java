@@ -37,10 +37,11 @@ import java.util.Set;
  *       themselves (a QUANTIZE converts between uint8 I/O and int8 insides, as the converter does).
  * </ul>
  *
- * <p>The steps: calibrate the float model ({@link Calibrator#run(Model, Calibrator.Source, Calibrator.Needs, int,
- * java.util.function.IntConsumer)} with {@link Options#calibrationNeeds()}), then {@link #quantize} it; with
- * {@link Options#biasCorrection} each layer's bias absorbs the mean output error of its quantized weights on the
- * calibration data.
+ * <p>The steps: {@link #prepare} the float graph (batch norms folded, standalone activations fused, optionally
+ * cross-layer equalisation), calibrate the prepared model ({@link Calibrator#run(Model, Calibrator.Source,
+ * Calibrator.Needs, int, java.util.function.IntConsumer)} with {@link Options#calibrationNeeds()}), then
+ * {@link #quantize} it; with {@link Options#biasCorrection} each layer's bias absorbs the mean output error of its
+ * quantized weights on the calibration data.
  */
 public final class FullIntegerQuantizer {
   private FullIntegerQuantizer() {}
@@ -86,6 +87,10 @@ public final class FullIntegerQuantizer {
     boolean perChannel = true;
     boolean perChannelDense;
     boolean biasCorrection;
+    boolean foldBatchNorm = true;
+    boolean fuseActivations = true;
+    boolean equalize;
+    boolean equalizeRelu6;
 
     public Options scheme(Scheme s) { scheme = s; return this; }
 
@@ -117,6 +122,18 @@ public final class FullIntegerQuantizer {
      */
     public Options biasCorrection(boolean b) { biasCorrection = b; return this; }
 
+    /** {@link #prepare}: fold unfused batch normalizations (default true). */
+    public Options foldBatchNorm(boolean b) { foldBatchNorm = b; return this; }
+
+    /** {@link #prepare}: fuse standalone RELU / RELU6 / RELU_N1_TO_1 into the op before them (default true). */
+    public Options fuseActivations(boolean b) { fuseActivations = b; return this; }
+
+    /** {@link #prepare}: cross-layer equalisation ({@link CrossLayerEqualizer}; default false). */
+    public Options equalize(boolean b) { equalize = b; return this; }
+
+    /** With {@link #equalize}: equalise RELU6 layers too, replacing RELU6 by RELU (changes the float model). */
+    public Options equalizeRelu6(boolean b) { equalizeRelu6 = b; return this; }
+
     public Scheme scheme() { return scheme; }
 
     public TensorType io() { return io; }
@@ -130,6 +147,34 @@ public final class FullIntegerQuantizer {
 
     /** Whether activations are quantized symmetrically (16x8 always). */
     boolean symmetricActivations() { return scheme == Scheme.INT16X8 || symmetric; }
+  }
+
+  /**
+   * What {@link #prepare} did to the float graph.
+   *
+   * @param batchNorms the folded batch normalizations ({@link BatchNormFolder})
+   * @param fused the fused activations ({@link ActivationFuser})
+   * @param equalized the equalised pairs, or null without {@link Options#equalize}
+   */
+  public record Preparation(List<String> batchNorms, List<String> fused, CrossLayerEqualizer.Report equalized) {
+    /** Whether the graph changed at all. */
+    public boolean changed() { return !batchNorms.isEmpty() || !fused.isEmpty() || (equalized != null && equalized.count() > 0); }
+
+    /** Whether the float function changed (RELU6 replaced by RELU for equalisation): compare against the original. */
+    public boolean changesFloatModel() { return equalized != null && equalized.changesFloatModel(); }
+  }
+
+  /**
+   * The graph passes that run on the float model before calibration, in this order: batch-norm folding, activation
+   * fusion, cross-layer equalisation, as {@code o} asks. Calibrate and quantize the result.
+   */
+  public static Preparation prepare(EditableModel m, Options o) {
+    if (o.equalizeRelu6 && !o.equalize) throw new IllegalArgumentException("equalizing RELU6 layers needs cross-layer equalisation on");
+    List<String> bn = o.foldBatchNorm ? BatchNormFolder.fold(m).folded() : List.of();
+    List<String> fused = o.fuseActivations ? ActivationFuser.fuse(m).fused() : List.of();
+    CrossLayerEqualizer.Report eq = o.equalize
+        ? CrossLayerEqualizer.equalize(m, new CrossLayerEqualizer.Options().replaceRelu6(o.equalizeRelu6)) : null;
+    return new Preparation(bn, fused, eq);
   }
 
   /**
