@@ -87,10 +87,12 @@ class QuantizeSharedModelsTest {
         src.fill(n, fi);
         fi.invoke();
         src.fill(n, qi);
-        qi.invoke();
+        // the input as TFLite gets it, written before the run: Kompakt's arena reuses a graph input's memory once the
+        // first op has read it, so after invoke() the input tensor no longer holds the image
         Path in = dir.resolve("in" + n), out = dir.resolve("out" + n);
         Files.createDirectories(in);
         Files.write(in.resolve("input_0.bin"), TensorFiles.bytes(qi.getInputTensor(0)));
+        qi.invoke();
         Oracle.Result r = Oracle.run(file, in, out);
         assertEquals(0, r.exitCode(), "TFLite refused or failed: " + r.output());
         RuntimeTensor o = qi.getOutputTensor(0);
@@ -125,9 +127,7 @@ class QuantizeSharedModelsTest {
 
   /**
    * The optional passes on the real model: uint8 per-tensor weights, equalised with RELU6 made RELU, bias-corrected;
-   * the file loads and runs in TFLite. The unit differences are printed, not bounded like int8's: TFLite's default
-   * path rounds the uint8 convolutions differently by one unit from the first layer on, and this per-tensor network
-   * amplifies that along its depth (plain uint8 without any of the passes reaches 46 units on these images too).
+   * the file loads and runs in TFLite, within the int8 bar.
    */
   @Test
   void mobileNetV1QuarterUint8EqualizedRunsInTflite(@TempDir Path dir) throws Exception {
@@ -139,7 +139,8 @@ class QuantizeSharedModelsTest {
     Figures r = measure(f, o, images.subList(0, 8), images.subList(8, 10), dir);
     System.out.println("mobilenet_v1_0.25_224 uint8, equalized (RELU6 -> RELU), bias correction: " + r);
     assertTrue(r.floatBytes() > 3 * r.quantBytes(), r.toString());
-    assertTrue(r.meanUnits() < 1, "Kompakt and TFLite differ on average by " + r.meanUnits() + " units: " + r);
+    assertTrue(r.meanUnits() < 0.5, "Kompakt and TFLite differ on average by " + r.meanUnits() + " units: " + r);
+    assertTrue(r.maxUnits() <= 32, "Kompakt and TFLite differ by more than 32 units: " + r);
   }
 
   /** The int8 file with equalisation, bias correction and KL ranges: within the int8 bar against TFLite. */
