@@ -117,6 +117,17 @@ public final class Dequantizer {
   }
 
   private static ByteBuffer dequantizeConstant(EditableModel.Tensor t) {
+    float[] v = dequantizedFloats(t);
+    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(v);
+    return b;
+  }
+
+  /**
+   * The real values of a quantized constant (int8, uint8, int16 or int32): {@code scale * (q - zero point)}, per
+   * channel along its quantized dimension (dimension 0 when that is beyond the rank).
+   */
+  public static float[] dequantizedFloats(EditableModel.Tensor t) {
     Quantization q = t.quantization;
     int n = (int) t.elementCount();
     int rank = t.shape.length;
@@ -124,7 +135,7 @@ public final class Dequantizer {
     int inner = 1;
     if (axis >= 0) for (int i = axis + 1; i < rank; i++) inner *= t.shape[i];
     ByteBuffer d = t.buffer.data();
-    ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+    float[] out = new float[n];
     for (int i = 0; i < n; i++) {
       int c = axis < 0 ? 0 : (i / inner) % t.shape[axis];
       long v;
@@ -134,12 +145,10 @@ public final class Dequantizer {
         case INT16: v = d.getShort(2 * i); break;
         default: v = d.getInt(4 * i); break;
       }
-      b.putFloat((float) ((v - q.zeroPoint()[Math.min(c, q.zeroPoint().length - 1)]) * (double) q.scale()[Math.min(c, q.scale().length - 1)]));
+      out[i] = (float) ((v - q.zeroPoint()[Math.min(c, q.zeroPoint().length - 1)]) * (double) q.scale()[Math.min(c, q.scale().length - 1)]);
     }
-    b.flip();
-    return b;
+    return out;
   }
-
 
   /** Convenience: the dequantized copy of a loaded model. */
   public static EditableModel dequantized(Model model, boolean clamp) {

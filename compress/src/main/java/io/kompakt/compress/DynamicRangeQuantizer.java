@@ -129,7 +129,7 @@ public final class DynamicRangeQuantizer {
         }
         op.inputs.set(1, q);
         if (op.opCode.name().equals("FULLY_CONNECTED")) {
-          op.options = copy(op.options == null ? FlatTable.of("FullyConnectedOptions") : op.options);
+          op.options = op.options == null ? FlatTable.of("FullyConnectedOptions") : op.options.copy();
           op.options.set("asymmetric_quantize_inputs", options.asymmetricInputs());
         }
       }
@@ -217,11 +217,4 @@ public final class DynamicRangeQuantizer {
     c.shapeSignature = w.shapeSignature.clone();
     return g.add(c);
   }
-
-  private static FlatTable copy(FlatTable o) {
-    FlatTable c = FlatTable.of(o.typeName());
-    o.values().forEach(c::set);
-    return c;
-  }
-
 }

@@ -43,14 +43,24 @@ class FullIntegerQuantizerTest {
         new Case("fashion_mnist_cnn uint8", "fashion_mnist_cnn",
             new FullIntegerQuantizer.Options().scheme(FullIntegerQuantizer.Scheme.UINT8).io(TensorType.UINT8), 15),
         new Case("fashion_mnist_cnn 16x8", "fashion_mnist_cnn",
-            new FullIntegerQuantizer.Options().scheme(FullIntegerQuantizer.Scheme.INT16X8), 15));
+            new FullIntegerQuantizer.Options().scheme(FullIntegerQuantizer.Scheme.INT16X8), 15),
+        // the optional passes: equalisation (RELU6 made RELU) with per-tensor uint8 weights, bias correction, KL ranges
+        new Case("mobilenet_v1_0.25_96 uint8, equalized (RELU6 -> RELU), bias correction", "mobilenet_v1_0.25_96",
+            new FullIntegerQuantizer.Options().scheme(FullIntegerQuantizer.Scheme.UINT8).io(TensorType.UINT8).equalize(true)
+                .equalizeRelu6(true).biasCorrection(true), 25),
+        new Case("fashion_mnist_cnn int8, KL ranges, bias correction, equalized", "fashion_mnist_cnn",
+            new FullIntegerQuantizer.Options().method(io.kompakt.compress.quant.Calibrator.Method.KL).biasCorrection(true).equalize(true), 15));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void quantizedNetworkRunsCloseToFloatAndInTflite(Case c, @TempDir Path dir) throws Exception {
-    Model floatModel = Model.from(ModelWriter.toBytes(Networks.byName(c.network(), 7)));
-    Calibrator cal = Calibrator.run(floatModel, Calibrator.random(8, 1, -1, 1), false, 1, null);
+    // as kompakt quantize does it: prepare the float graph, calibrate what it needs, quantize
+    Model original = Model.from(ModelWriter.toBytes(Networks.byName(c.network(), 7)));
+    EditableModel prepared = EditableModel.from(original);
+    FullIntegerQuantizer.Preparation prep = FullIntegerQuantizer.prepare(prepared, c.options());
+    Model floatModel = prep.changed() ? Model.from(ModelWriter.toBytes(prepared)) : original;
+    Calibrator cal = Calibrator.run(floatModel, Calibrator.random(8, 1, -1, 1), c.options().calibrationNeeds(), 1, null);
     EditableModel q = FullIntegerQuantizer.quantize(floatModel, cal, c.options());
     Path file = dir.resolve("q.tflite");
     new ModelWriter().write(q, file);
@@ -65,12 +75,13 @@ class FullIntegerQuantizerTest {
       }
     }
     assertEquals(c.options().io(), qm.mainSubgraph().input(0).type());
-    QuantReport.Result r = QuantReport.compare(floatModel, qm, Calibrator.random(6, 99, -1, 1), null, 1, null);
+    QuantReport.Result r = QuantReport.compare(floatModel, qm, prep.changesFloatModel() ? original : null,
+        Calibrator.random(6, 99, -1, 1), null, 1, null);
     // the logits (the softmax's input): random 1001-class networks have flat softmax outputs under one step (1/256)
     QuantReport.Layer logits = null;
     for (QuantReport.Layer l : r.layers()) if (!l.opName().equals("SOFTMAX")) logits = l;
-    System.out.printf(Locale.ROOT, "%s: output SNR %.1f dB, logits SNR %.1f dB, top-1 agreement %d/%d, worst layer %s%n", c,
-        r.outputSnrDb(), logits.snrDb(), r.top1Agree(), r.samples(), r.worst());
+    System.out.printf(Locale.ROOT, "%s: %s; output SNR %.1f dB, logits SNR %.1f dB, top-1 agreement %d/%d, worst layer %s%n", c,
+        prep, r.outputSnrDb(), logits.snrDb(), r.top1Agree(), r.samples(), r.worst());
     assertTrue(logits.snrDb() > c.minSnrDb(), c + ": logits SNR " + logits.snrDb());
     assertTrue(r.layers().size() > 3, "layers compared: " + r.layers().size());
     if (c.options().scheme() == FullIntegerQuantizer.Scheme.INT8 || c.options().scheme() == FullIntegerQuantizer.Scheme.UINT8) {

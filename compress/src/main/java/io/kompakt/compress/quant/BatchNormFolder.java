@@ -5,7 +5,6 @@ import io.kompakt.engine.edit.EditableModel.Operator;
 import io.kompakt.engine.edit.EditableModel.Tensor;
 import io.kompakt.engine.model.TensorType;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,25 +31,25 @@ public final class BatchNormFolder {
       boolean changed = true;
       while (changed) {
         changed = false;
-        Map<Tensor, List<Operator>> consumers = consumers(g);
+        Map<Tensor, List<Operator>> consumers = GraphEdits.consumers(g);
         for (Operator x : g.operators) {
           String name = x.opCode.name();
-          if (!name.equals("CONV_2D") && !name.equals("DEPTHWISE_CONV_2D") && !name.equals("FULLY_CONNECTED")) continue;
-          if (x.options == null || !x.options.getEnumName("fused_activation_function").equals("NONE")) continue;
+          if (!GraphEdits.isConvLike(name)) continue;
+          if (x.options == null || !GraphEdits.activation(x).equals("NONE")) continue;
           Tensor w = x.inputs.size() > 1 ? x.inputs.get(1) : null;
           Tensor b = x.inputs.size() > 2 ? x.inputs.get(2) : null;
-          if (!floatConstant(w) || (b != null && !floatConstant(b))) continue;
+          if (!GraphEdits.isFloatConstant(w) || (b != null && !GraphEdits.isFloatConstant(b))) continue;
           Tensor out = x.outputs.get(0);
           int channels = out.shape[out.shape.length - 1];
-          Operator next = only(consumers, g, out);
+          Operator next = GraphEdits.onlyConsumer(consumers, g, out);
           if (next == null) continue;
           float[] scale = null, shift = null;
           Operator last = null;
-          if (next.opCode.name().equals("MUL") && activation(next).equals("NONE")) {
+          if (next.opCode.name().equals("MUL") && GraphEdits.activation(next).equals("NONE")) {
             scale = perChannel(next, out, channels);
             if (scale == null) continue;
             last = next;
-            Operator add = only(consumers, g, next.outputs.get(0));
+            Operator add = GraphEdits.onlyConsumer(consumers, g, next.outputs.get(0));
             if (add != null && add.opCode.name().equals("ADD")) {
               shift = perChannel(add, next.outputs.get(0), channels);
               if (shift != null) last = add;
@@ -91,51 +90,20 @@ public final class BatchNormFolder {
     x.inputs.set(1, nw);
     if (x.inputs.size() > 2) x.inputs.set(2, nb);
     else x.inputs.add(nb);
-    x.options.set("fused_activation_function", activation(last));
+    x.options.set("fused_activation_function", GraphEdits.activation(last));
     x.outputs.set(0, last.outputs.get(0));
     g.operators.removeIf(op -> op == first || op == last);
-    // drop tensors nothing uses any more
-    List<Tensor> used = new ArrayList<>(g.inputs);
-    used.addAll(g.outputs);
-    for (Operator op : g.operators) {
-      used.addAll(op.inputs);
-      used.addAll(op.outputs);
-      used.addAll(op.intermediates);
-    }
-    Map<Tensor, Boolean> keep = new IdentityHashMap<>();
-    for (Tensor t : used) if (t != null) keep.put(t, true);
-    g.tensors.removeIf(t -> !keep.containsKey(t));
-  }
-
-  private static String activation(Operator op) {
-    return op.options == null ? "NONE" : op.options.getEnumName("fused_activation_function");
+    GraphEdits.removeUnusedTensors(g);
   }
 
   /** The other input of a binary op reading {@code x}, as per-channel floats, if it is such a constant. */
   private static float[] perChannel(Operator op, Tensor x, int channels) {
     if (op.inputs.size() != 2 || op.outputs.size() != 1) return null;
     Tensor c = op.inputs.get(0) == x ? op.inputs.get(1) : op.inputs.get(1) == x ? op.inputs.get(0) : null;
-    if (c == null || c == x || !floatConstant(c) || c.elementCount() != channels) return null;
+    if (c == null || c == x || !GraphEdits.isFloatConstant(c) || c.elementCount() != channels) return null;
     if (c.shape.length > 0 && c.shape[c.shape.length - 1] != channels) return null;
     Tensor o = op.outputs.get(0);
     if (!java.util.Arrays.equals(o.shape, x.shape)) return null;
     return c.floats();
-  }
-
-  private static boolean floatConstant(Tensor t) {
-    return t != null && t.type == TensorType.FLOAT32 && t.buffer != null && t.buffer.size() > 0;
-  }
-
-  /** The one op reading {@code t}, if exactly one does and {@code t} is not a graph output. */
-  private static Operator only(Map<Tensor, List<Operator>> consumers, EditableModel.Subgraph g, Tensor t) {
-    if (g.outputs.contains(t)) return null;
-    List<Operator> c = consumers.get(t);
-    return c != null && c.size() == 1 ? c.get(0) : null;
-  }
-
-  private static Map<Tensor, List<Operator>> consumers(EditableModel.Subgraph g) {
-    Map<Tensor, List<Operator>> m = new IdentityHashMap<>();
-    for (Operator op : g.operators) for (Tensor t : op.inputs) if (t != null) m.computeIfAbsent(t, k -> new ArrayList<>()).add(op);
-    return m;
   }
 }

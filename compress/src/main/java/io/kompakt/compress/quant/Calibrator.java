@@ -26,7 +26,12 @@ public final class Calibrator {
     /** the {@code percentile}-th and {@code (100 - percentile)}-th percentiles of the values (outliers clipped) */
     PERCENTILE,
     /** the clipping of the min/max range (from 30% to 100% of it) whose int8 quantization error is smallest */
-    MSE;
+    MSE,
+    /**
+     * TensorRT's entropy calibration: the clipping whose quantized histogram (2048 bins) is closest to the seen one in
+     * KL divergence ({@link Stats#range}); needs a second pass over the data (the histograms span the first pass's range)
+     */
+    KL;
 
     public static Method parse(String s) {
       switch (s.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_')) {
@@ -34,10 +39,36 @@ public final class Calibrator {
         case "moving_average": case "ema": return MOVING_AVERAGE;
         case "percentile": return PERCENTILE;
         case "mse": return MSE;
-        default: throw new IllegalArgumentException("calibration method is minmax, moving-average, percentile or mse; got '" + s + "'");
+        case "kl": case "entropy": return KL;
+        default: throw new IllegalArgumentException("calibration method is minmax, moving-average, percentile, mse or kl; got '" + s + "'");
       }
     }
   }
+
+  /**
+   * What a calibration run keeps beyond each tensor's min, max and moving averages.
+   *
+   * @param values a reservoir of values per tensor (PERCENTILE, MSE)
+   * @param histograms 2048-bin histograms per tensor, filled in a second pass (KL)
+   * @param layerInputMeans each conv / depthwise / dense layer's mean input patch (bias correction)
+   */
+  public record Needs(boolean values, boolean histograms, boolean layerInputMeans) {
+    /** Ranges only: what MINMAX and MOVING_AVERAGE read. */
+    public static final Needs RANGES = new Needs(false, false, false);
+
+    /** What {@code method} reads. */
+    public static Needs of(Method method) {
+      return new Needs(method == Method.PERCENTILE || method == Method.MSE, method == Method.KL, false);
+    }
+
+    public Needs withLayerInputMeans(boolean b) { return new Needs(values, histograms, b); }
+
+    /** Passes over the data: 2 with histograms (their span comes from the first), else 1. */
+    public int passes() { return histograms ? 2 : 1; }
+  }
+
+  /** Bins of the KL method's histograms (TensorRT's count). */
+  public static final int HISTOGRAM_BINS = 2048;
 
   /** Inputs for calibration: {@code count()} samples; {@code fill(i, interpreter)} writes sample i into its inputs. */
   public interface Source {
@@ -99,6 +130,9 @@ public final class Calibrator {
     long seen;
     final float[] reservoir;
     int filled;
+    /** KL: counts of |x| over [0, max |x|] in HISTOGRAM_BINS bins */
+    long[] histogram;
+    double top;
 
     Stats(int reservoirSize) { reservoir = new float[reservoirSize]; }
 
@@ -132,8 +166,49 @@ public final class Calibrator {
       }
     }
 
-    /** The range by {@code method}; {@code percentile} for PERCENTILE, {@code levels} (e.g. 256) for MSE. */
-    public double[] range(Method method, double percentile, int levels) {
+    /** Starts the histograms of the second pass, spanning the range the first pass saw. */
+    void startHistograms() {
+      if (samples == 0) return;
+      top = Math.max(Math.abs(min), Math.abs(max));
+      histogram = new long[HISTOGRAM_BINS];
+    }
+
+    /**
+     * Counts values into the histograms (after {@link #startHistograms}; values beyond the span go to the end bins).
+     * Exact zeros are left out (as NVIDIA's pytorch-quantization flattens its first bin): every quantization holds
+     * them exactly, and the half of a ReLU's outputs that are zero would otherwise make the bin holding 0 a spike that
+     * any merging of bins smears, pulling the KL choice towards small ranges.
+     */
+    void addToHistograms(float[] a, int off, int n) {
+      if (histogram == null) return;
+      int last = HISTOGRAM_BINS - 1;
+      double step = top / HISTOGRAM_BINS;
+      for (int i = 0; i < n; i++) {
+        float v = a[off + i];
+        if (Float.isNaN(v) || v == 0) continue;
+        histogram[step > 0 ? (int) Math.min(last, Math.abs(v) / step) : 0]++;
+      }
+    }
+
+    /** The range by {@code method}; {@code percentile} for PERCENTILE, {@code levels} (e.g. 256) for MSE and KL. */
+    public double[] range(Method method, double percentile, int levels) { return range(method, percentile, levels, false); }
+
+    /**
+     * The range by {@code method}; {@code percentile} for PERCENTILE, {@code levels} (e.g. 256) for MSE and KL;
+     * {@code symmetric}: whether the range will be quantized symmetrically (for KL).
+     *
+     * <p>KL (TensorRT's entropy calibration) on the histogram of |x| over [0, max |x|] ({@value #HISTOGRAM_BINS}
+     * bins): for each threshold {@code t} of {@code i} bins, the reference P is the histogram's first {@code i} bins
+     * with the counts beyond added to the last of them, Q the same bins without those counts merged into {@code L}
+     * levels and spread back evenly over each level's non-empty bins; the threshold with the smallest KL(P || Q) wins
+     * (ties: the larger). {@code L} is the number of quantization steps that will cover [0, t]: {@code levels / 2}
+     * (128 for 8 bits) when symmetric; affine, {@code levels - 1} (255) times the share of [0, t] in the clipped range
+     * [max(min, -t), min(max, t)], so 255 for one-signed tensors (ReLU outputs) and about 128 for balanced ones.
+     * Thresholds start at {@code L} bins and at the median |x| (KL cannot see values collapsed onto the threshold, so
+     * a threshold below most values would look lossless). The range is [max(min, -t), min(max, t)]. With {@code L}
+     * at least the bin count (16-bit activations) the histogram cannot show a quantization loss: [min, max].
+     */
+    public double[] range(Method method, double percentile, int levels, boolean symmetric) {
       if (samples == 0) throw new IllegalStateException("no values seen");
       switch (method) {
         case MINMAX: return new double[] {min, max};
@@ -145,8 +220,34 @@ public final class Calibrator {
           return new double[] {v[(int) Math.floor((1 - q) * (v.length - 1))], v[(int) Math.ceil(q * (v.length - 1))]};
         }
         case MSE: return mse(levels);
+        case KL: return kl(levels, symmetric);
         default: throw new IllegalArgumentException(String.valueOf(method));
       }
+    }
+
+    private double[] kl(int levels, boolean symmetric) {
+      if (histogram == null) {
+        throw new IllegalStateException("the KL method needs histograms: calibrate with Needs.of(Method.KL) (a second pass)");
+      }
+      int n = HISTOGRAM_BINS;
+      long total = 0;
+      for (long c : histogram) total += c;
+      if (top == 0 || total == 0 || (symmetric ? levels / 2 : levels - 1) >= n) return new double[] {min, max};
+      int median = 0;
+      for (long seen = 0; median < n && 2 * (seen + histogram[median]) < total; median++) seen += histogram[median];
+      double step = top / n, below = -Math.min(min, 0), above = Math.max(max, 0);
+      int best = n;
+      double bestKl = Double.POSITIVE_INFINITY;
+      for (int i = Math.max(1, median + 1); i <= n; i++) {
+        double t = i * step;
+        int quantBins = symmetric ? levels / 2
+            : (int) Math.round((levels - 1) * t / (Math.min(below, t) + Math.min(above, t)));
+        if (i < quantBins) continue;
+        double d = klDivergence(histogram, 0, i, quantBins);
+        if (d <= bestKl) { bestKl = d; best = i; } // ties: the larger threshold
+      }
+      double t = best * step;
+      return new double[] {Math.max(min, -t), Math.min(max, t)};
     }
 
     private float[] sorted() {
@@ -177,18 +278,81 @@ public final class Calibrator {
     }
   }
 
+  /**
+   * KL(P || Q) of the histogram window {@code [a, b)} against its quantization to {@code levels} levels (TensorRT's
+   * entropy calibration, as MXNet's {@code _get_optimal_threshold} writes it): P is the window with the counts outside
+   * it added to its first and last bins; Q merges the window's own counts into {@code levels} equal groups of bins and
+   * spreads each group's total evenly over its bins where P is not zero. Both are smoothed (empty bins get 1e-4 of a
+   * count, taken from the others) and normalized.
+   */
+  static double klDivergence(long[] h, int a, int b, int levels) {
+    int n = b - a;
+    if (n < levels || n <= 0) throw new IllegalArgumentException("window of " + n + " bins for " + levels + " levels");
+    double[] p = new double[n], q = new double[n];
+    double left = 0, right = 0;
+    for (int k = 0; k < a; k++) left += h[k];
+    for (int k = b; k < h.length; k++) right += h[k];
+    for (int k = 0; k < n; k++) p[k] = h[a + k];
+    p[0] += left;
+    p[n - 1] += right;
+    for (int j = 0; j < levels; j++) {
+      int s = (int) ((long) j * n / levels), e = (int) ((long) (j + 1) * n / levels);
+      double total = 0;
+      int nonzero = 0;
+      for (int k = s; k < e; k++) {
+        total += h[a + k];
+        if (p[k] != 0) nonzero++;
+      }
+      if (nonzero > 0) for (int k = s; k < e; k++) if (p[k] != 0) q[k] = total / nonzero;
+    }
+    if (!smooth(p) || !smooth(q)) return Double.POSITIVE_INFINITY;
+    double sp = 0, sq = 0;
+    for (int k = 0; k < n; k++) { sp += p[k]; sq += q[k]; }
+    double d = 0;
+    for (int k = 0; k < n; k++) {
+      if (p[k] <= 0) continue;
+      double pk = p[k] / sp, qk = q[k] / sq;
+      d += pk * Math.log(pk / qk);
+    }
+    return d;
+  }
+
+  /** MXNet's {@code _smooth_distribution}: zeros get eps, the non-zero bins give it up evenly; false if all zero. */
+  private static boolean smooth(double[] v) {
+    final double eps = 1e-4;
+    int zeros = 0;
+    for (double x : v) if (x == 0) zeros++;
+    int nonzeros = v.length - zeros;
+    if (nonzeros == 0) return false;
+    double take = eps * zeros / nonzeros;
+    for (int k = 0; k < v.length; k++) v[k] = v[k] == 0 ? eps : v[k] - take;
+    return true;
+  }
+
   private final Stats[] stats;
   private final Model model;
+  private final LayerInputMeans inputMeans;
 
-  private Calibrator(Model model, Stats[] stats) {
+  private Calibrator(Model model, Stats[] stats, LayerInputMeans inputMeans) {
     this.model = model;
     this.stats = stats;
+    this.inputMeans = inputMeans;
   }
 
   /** Statistics of tensor {@code index} of the main subgraph, or null if it is not a float activation. */
   public Stats stats(int index) { return stats[index]; }
 
   public Model model() { return model; }
+
+  /** Whether the run kept each layer's mean input ({@link Needs#layerInputMeans}). */
+  public boolean hasLayerInputMeans() { return inputMeans != null; }
+
+  /**
+   * The mean input of conv-like op {@code op} of the main subgraph over the calibration data: for CONV_2D and
+   * DEPTHWISE_CONV_2D the mean input patch {@code [KH][KW][C]} under the filter (padding as zeros), for
+   * FULLY_CONNECTED the mean input row; null for other ops or without {@link Needs#layerInputMeans}.
+   */
+  public double[] layerInputMean(int op) { return inputMeans == null ? null : inputMeans.mean(op); }
 
   /**
    * Runs {@code model} on every sample of {@code source}.
@@ -197,37 +361,69 @@ public final class Calibrator {
    * @param progress called with the sample index after each sample (a progress bar), or null
    */
   public static Calibrator run(Model model, Source source, boolean keepValues, int threads, IntConsumer progress) throws Exception {
+    return run(model, source, new Needs(keepValues, false, false), threads, progress);
+  }
+
+  /**
+   * Runs {@code model} on every sample of {@code source}, keeping what {@code needs} asks for.
+   *
+   * @param progress called after each sample of each pass ({@link Needs#passes} x {@code source.count()} calls), or null
+   */
+  public static Calibrator run(Model model, Source source, Needs needs, int threads, IntConsumer progress) throws Exception {
     Subgraph g = model.mainSubgraph();
     Stats[] stats = new Stats[g.tensors().size()];
-    int reservoir = keepValues ? 8192 : 0;
+    int reservoir = needs.values() ? 8192 : 0;
     for (int i : g.inputs()) if (g.tensor(i).type() == TensorType.FLOAT32) stats[i] = new Stats(reservoir);
     for (Operator op : g.operators()) {
       for (int o : op.outputs()) if (g.tensor(o).type() == TensorType.FLOAT32) stats[o] = new Stats(reservoir);
     }
+    LayerInputMeans means = needs.layerInputMeans() ? LayerInputMeans.of(model) : null;
     SplittableRandom rnd = new SplittableRandom(1);
+    boolean[] histogramPass = {false};
     Interpreter.Options options = new Interpreter.Options().setNumThreads(threads).setObserver((op, outs) -> {
       for (RuntimeTensor t : outs) {
         Stats s = stats[t.index];
-        if (s != null) s.add(t.f32, t.offset, t.size(), rnd);
+        if (s == null) continue;
+        if (histogramPass[0]) {
+          s.addToHistograms(t.f32, t.offset, t.size());
+        } else {
+          s.add(t.f32, t.offset, t.size(), rnd);
+          if (means != null) means.observe(t);
+        }
       }
     });
     if (source.count() < 1) throw new IllegalArgumentException("calibration needs at least one sample");
     try (Interpreter it = new Interpreter(model, options)) {
-      for (int n = 0; n < source.count(); n++) {
-        source.fill(n, it);
-        for (int k = 0; k < it.getInputTensorCount(); k++) {
-          RuntimeTensor t = it.getInputTensor(k);
-          if (stats[t.index] != null) stats[t.index].add(t.f32, t.offset, t.size(), rnd);
+      for (int pass = 0; pass < needs.passes(); pass++) {
+        histogramPass[0] = pass == 1;
+        if (histogramPass[0]) for (Stats s : stats) if (s != null) s.startHistograms();
+        for (int n = 0; n < source.count(); n++) {
+          source.fill(n, it);
+          for (int k = 0; k < it.getInputTensorCount(); k++) {
+            RuntimeTensor t = it.getInputTensor(k);
+            if (stats[t.index] == null) continue;
+            if (histogramPass[0]) {
+              stats[t.index].addToHistograms(t.f32, t.offset, t.size());
+            } else {
+              stats[t.index].add(t.f32, t.offset, t.size(), rnd);
+              if (means != null) means.observe(t);
+            }
+          }
+          it.invoke();
+          if (progress != null) progress.accept(pass * source.count() + n);
         }
-        it.invoke();
-        if (progress != null) progress.accept(n);
-      }
-      // outputs of ops folded at prepare (all inputs constant): their values are fixed
-      for (int i = 0; i < stats.length; i++) {
-        RuntimeTensor t = it.tensor(i);
-        if (stats[i] != null && stats[i].samples == 0 && t.constant && t.f32 != null) stats[i].add(t.f32, t.offset, t.size(), rnd);
+        // outputs of ops folded at prepare (all inputs constant): their values are fixed
+        for (int i = 0; i < stats.length; i++) {
+          RuntimeTensor t = it.tensor(i);
+          if (stats[i] == null || !t.constant || t.f32 == null) continue;
+          if (histogramPass[0]) {
+            if (stats[i].histogram != null && stats[i].samples == 1) stats[i].addToHistograms(t.f32, t.offset, t.size());
+          } else if (stats[i].samples == 0) {
+            stats[i].add(t.f32, t.offset, t.size(), rnd);
+          }
+        }
       }
     }
-    return new Calibrator(model, stats);
+    return new Calibrator(model, stats, means);
   }
 }

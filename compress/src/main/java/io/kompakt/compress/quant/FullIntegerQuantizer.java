@@ -36,6 +36,12 @@ import java.util.Set;
  *       converter's default), the I/O tensors keep their names; with integer I/O the inputs and outputs are integer
  *       themselves (a QUANTIZE converts between uint8 I/O and int8 insides, as the converter does).
  * </ul>
+ *
+ * <p>The steps: {@link #prepare} the float graph (batch norms folded, standalone activations fused, optionally
+ * cross-layer equalisation), calibrate the prepared model ({@link Calibrator#run(Model, Calibrator.Source,
+ * Calibrator.Needs, int, java.util.function.IntConsumer)} with {@link Options#calibrationNeeds()}), then
+ * {@link #quantize} it; with {@link Options#biasCorrection} each layer's bias absorbs the mean output error of its
+ * quantized weights on the calibration data.
  */
 public final class FullIntegerQuantizer {
   private FullIntegerQuantizer() {}
@@ -80,6 +86,11 @@ public final class FullIntegerQuantizer {
     boolean powerOfTwo;
     boolean perChannel = true;
     boolean perChannelDense;
+    boolean biasCorrection;
+    boolean foldBatchNorm = true;
+    boolean fuseActivations = true;
+    boolean equalize;
+    boolean equalizeRelu6;
 
     public Options scheme(Scheme s) { scheme = s; return this; }
 
@@ -105,12 +116,71 @@ public final class FullIntegerQuantizer {
     /** Per-unit FULLY_CONNECTED weights (the latest converter; older TFLite releases read one scale). */
     public Options perChannelDense(boolean b) { perChannelDense = b; return this; }
 
+    /**
+     * Empirical bias correction (Nagel et al. 2019): each conv / depthwise / dense bias minus the mean output error
+     * its quantized weights cause on the calibration data. Calibrate with {@link #calibrationNeeds()}.
+     */
+    public Options biasCorrection(boolean b) { biasCorrection = b; return this; }
+
+    /** {@link #prepare}: fold unfused batch normalizations (default true). */
+    public Options foldBatchNorm(boolean b) { foldBatchNorm = b; return this; }
+
+    /** {@link #prepare}: fuse standalone RELU / RELU6 / RELU_N1_TO_1 into the op before them (default true). */
+    public Options fuseActivations(boolean b) { fuseActivations = b; return this; }
+
+    /** {@link #prepare}: cross-layer equalisation ({@link CrossLayerEqualizer}; default false). */
+    public Options equalize(boolean b) { equalize = b; return this; }
+
+    /** With {@link #equalize}: equalise RELU6 layers too, replacing RELU6 by RELU (changes the float model). */
+    public Options equalizeRelu6(boolean b) { equalizeRelu6 = b; return this; }
+
     public Scheme scheme() { return scheme; }
 
     public TensorType io() { return io; }
 
     public Calibrator.Method method() { return method; }
+
+    public boolean biasCorrection() { return biasCorrection; }
+
+    /** What the calibration run must keep for these options. */
+    public Calibrator.Needs calibrationNeeds() { return Calibrator.Needs.of(method).withLayerInputMeans(biasCorrection); }
+
+    /** Whether activations are quantized symmetrically (16x8 always). */
+    boolean symmetricActivations() { return scheme == Scheme.INT16X8 || symmetric; }
   }
+
+  /**
+   * What {@link #prepare} did to the float graph.
+   *
+   * @param batchNorms the folded batch normalizations ({@link BatchNormFolder})
+   * @param fused the fused activations ({@link ActivationFuser})
+   * @param equalized the equalised pairs, or null without {@link Options#equalize}
+   */
+  public record Preparation(List<String> batchNorms, List<String> fused, CrossLayerEqualizer.Report equalized) {
+    /** Whether the graph changed at all. */
+    public boolean changed() { return !batchNorms.isEmpty() || !fused.isEmpty() || (equalized != null && equalized.count() > 0); }
+
+    /** Whether the float function changed (RELU6 replaced by RELU for equalisation): compare against the original. */
+    public boolean changesFloatModel() { return equalized != null && equalized.changesFloatModel(); }
+  }
+
+  /**
+   * The graph passes that run on the float model before calibration, in this order: batch-norm folding, activation
+   * fusion, cross-layer equalisation, as {@code o} asks. Calibrate and quantize the result.
+   */
+  public static Preparation prepare(EditableModel m, Options o) {
+    if (o.equalizeRelu6 && !o.equalize) throw new IllegalArgumentException("equalizing RELU6 layers needs cross-layer equalisation on");
+    List<String> bn = o.foldBatchNorm ? BatchNormFolder.fold(m).folded() : List.of();
+    List<String> fused = o.fuseActivations ? ActivationFuser.fuse(m).fused() : List.of();
+    CrossLayerEqualizer.Report eq = o.equalize
+        ? CrossLayerEqualizer.equalize(m, new CrossLayerEqualizer.Options().replaceRelu6(o.equalizeRelu6)) : null;
+    return new Preparation(bn, fused, eq);
+  }
+
+  /**
+   * A quantized model and notes on it (one line per bias-corrected layer).
+   */
+  public record Result(EditableModel model, List<String> notes) {}
 
   /** Ops the quantizer knows the integer form of (each has an integer kernel in Kompakt and TFLite). */
   static final Set<String> SUPPORTED = Set.of("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D",
@@ -133,6 +203,15 @@ public final class FullIntegerQuantizer {
    * @throws IllegalArgumentException naming the op or tensor when the model is not a float model this quantizer handles
    */
   public static EditableModel quantize(Model floatModel, Calibrator calibration, Options o) {
+    return quantizeWithNotes(floatModel, calibration, o).model();
+  }
+
+  /** {@link #quantize}, with notes on what bias correction changed. */
+  public static Result quantizeWithNotes(Model floatModel, Calibrator calibration, Options o) {
+    if (o.biasCorrection && !calibration.hasLayerInputMeans()) {
+      throw new IllegalArgumentException("bias correction needs each layer's mean input: calibrate with Options.calibrationNeeds()");
+    }
+    List<String> notes = new ArrayList<>();
     if (o.scheme == Scheme.INT16X8 && o.io != TensorType.FLOAT32 && o.io != TensorType.INT16) {
       throw new IllegalArgumentException("16x8 models take float32 or int16 inputs and outputs, not " + o.io.lowerName());
     }
@@ -157,13 +236,13 @@ public final class FullIntegerQuantizer {
       for (Tensor t : op.outputs) {
         if (t.type != TensorType.FLOAT32) throw new IllegalArgumentException("operator #" + k + " " + name + ": output " + t + " is not float32: the model is not a float model");
       }
-      if (isConvLike(name)) {
-        if (op.inputs.size() < 2 || op.inputs.get(1) == null || !isFloatConstant(op.inputs.get(1))) {
+      if (GraphEdits.isConvLike(name)) {
+        if (op.inputs.size() < 2 || op.inputs.get(1) == null || !GraphEdits.isFloatConstant(op.inputs.get(1))) {
           throw new IllegalArgumentException("operator #" + k + " " + name + ": its weights are not a float32 constant");
         }
         weightsOrBias.add(op.inputs.get(1));
         if (op.inputs.size() > 2 && op.inputs.get(2) != null) {
-          if (!isFloatConstant(op.inputs.get(2))) throw new IllegalArgumentException("operator #" + k + " " + name + ": its bias is not a float32 constant");
+          if (!GraphEdits.isFloatConstant(op.inputs.get(2))) throw new IllegalArgumentException("operator #" + k + " " + name + ": its bias is not a float32 constant");
           weightsOrBias.add(op.inputs.get(2));
         }
       }
@@ -181,7 +260,7 @@ public final class FullIntegerQuantizer {
         else {
           Calibrator.Stats s = calibration.stats(index.get(t));
           if (s == null || s.samples() == 0) throw new IllegalArgumentException("tensor " + t + " was not seen during calibration");
-          ranges.put(t, s.range(o.method, o.percentile, (int) (o.scheme.qmax - o.scheme.qmin + 1)));
+          ranges.put(t, s.range(o.method, o.percentile, (int) (o.scheme.qmax - o.scheme.qmin + 1), o.symmetricActivations()));
         }
         groups.add(t);
       }
@@ -229,7 +308,7 @@ public final class FullIntegerQuantizer {
     for (int k = 0; k < g.operators.size(); k++) {
       Operator op = g.operators.get(k);
       String name = op.opCode.name();
-      if (!isConvLike(name)) continue;
+      if (!GraphEdits.isConvLike(name)) continue;
       Tensor in = op.inputs.get(0), w = op.inputs.get(1);
       if (!in.quantization.isQuantized()) throw new IllegalArgumentException("operator #" + k + " " + name + ": input " + in + " is not an activation");
       int axis = !o.perChannel || o.scheme == Scheme.UINT8 ? -1
@@ -259,9 +338,33 @@ public final class FullIntegerQuantizer {
       }
       g.tensors.add(g.tensors.indexOf(w), qw);
       op.inputs.set(1, qw);
+      double[] shift = null; // bias correction: the mean output error the quantized weights cause, per channel
+      double[] mean = o.biasCorrection ? calibration.layerInputMean(k) : null;
+      if (mean != null) {
+        float[] deq = io.kompakt.compress.Dequantizer.dequantizedFloats(qw), delta = new float[wv.length];
+        for (int i = 0; i < wv.length; i++) delta[i] = deq[i] - wv[i];
+        shift = LayerInputMeans.meanOutputChange(name, w.shape, delta, mean);
+        if (op.inputs.size() < 3 || op.inputs.get(2) == null) { // a zero bias to correct
+          Tensor zero = g.add(new Tensor(op.outputs.get(0).name + "/bias", TensorType.FLOAT32, shift.length));
+          zero.buffer = m.addFloats(new float[shift.length]);
+          while (op.inputs.size() < 3) op.inputs.add(null);
+          op.inputs.set(2, zero);
+        }
+      }
       if (op.inputs.size() > 2 && op.inputs.get(2) != null) {
         Tensor b = op.inputs.get(2);
         float[] bv = b.floats();
+        if (shift != null) {
+          double sumShift = 0, maxShift = 0, sumBias = 0;
+          for (int c = 0; c < bv.length; c++) {
+            sumBias += Math.abs(bv[c]);
+            bv[c] = (float) (bv[c] - shift[c]);
+            sumShift += Math.abs(shift[c]);
+            maxShift = Math.max(maxShift, Math.abs(shift[c]));
+          }
+          notes.add(String.format(Locale.ROOT, "#%d %s '%s': bias corrected by mean |%.4g| (max %.4g; mean |bias| %.4g)", k, name,
+              op.outputs.get(0).name, sumShift / bv.length, maxShift, sumBias / bv.length));
+        }
         double inScale = in.quantization.scale()[0];
         float[] bs = new float[wScales.length];
         for (int c = 0; c < bs.length; c++) bs[c] = (float) (inScale * wScales[c]);
@@ -284,16 +387,10 @@ public final class FullIntegerQuantizer {
     }
     rewireIo(g, o);
     for (Operator op : g.operators) op.opCode = OpCode.builtin(op.opCode.builtinCode(), version(op, o.scheme));
-    removeUnused(g);
+    GraphEdits.removeUnusedTensors(g);
     m.removeUnusedBuffers();
-    return m;
+    return new Result(m, notes);
   }
-
-  private static boolean isConvLike(String op) {
-    return op.equals("CONV_2D") || op.equals("DEPTHWISE_CONV_2D") || op.equals("FULLY_CONNECTED");
-  }
-
-  private static boolean isFloatConstant(Tensor t) { return t.type == TensorType.FLOAT32 && t.buffer != null && t.buffer.size() > 0; }
 
   /** The output parameters TFLite's integer kernels require, or null. */
   static ScaleChooser.Params fixedOutput(String op, Scheme s) {
@@ -413,18 +510,6 @@ public final class FullIntegerQuantizer {
 
   private static void replaceInputs(EditableModel.Subgraph g, Tensor from, Tensor to) {
     for (Operator op : g.operators) op.inputs.replaceAll(t -> t == from ? to : t);
-  }
-
-  private static void removeUnused(EditableModel.Subgraph g) {
-    Set<Tensor> used = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Operator op : g.operators) {
-      for (Tensor t : op.inputs) if (t != null) used.add(t);
-      used.addAll(op.outputs);
-      used.addAll(op.intermediates);
-    }
-    used.addAll(g.inputs);
-    used.addAll(g.outputs);
-    g.tensors.removeIf(t -> !used.contains(t));
   }
 
   /** The op version the converter gives an op of this type (op_version.cc). */

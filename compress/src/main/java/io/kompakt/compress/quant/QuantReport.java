@@ -7,6 +7,7 @@ import io.kompakt.engine.model.TensorType;
 import io.kompakt.engine.run.Interpreter;
 import io.kompakt.engine.run.RuntimeTensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,8 @@ import java.util.function.IntConsumer;
  * How far a quantized model is from its float original on a dataset: per layer (each float op output, matched by
  * tensor name with the quantized model's tensor, dequantized) the signal-to-quantization-noise ratio
  * {@code 10 log10(sum x^2 / sum (x - x')^2)} in dB and the largest absolute error, so the layer that hurts shows;
- * top-1 agreement of output 0; accuracy against labels where given.
+ * top-1 agreement of output 0; accuracy against labels where given. When a preparation changed the float function
+ * (equalisation with RELU6 replaced), the outputs are compared with the original float model instead.
  */
 public final class QuantReport {
   private QuantReport() {}
@@ -53,6 +55,17 @@ public final class QuantReport {
    */
   public static Result compare(Model floatModel, Model quantModel, Calibrator.Source source, int[] labels, int threads,
       IntConsumer progress) throws Exception {
+    return compare(floatModel, quantModel, null, source, labels, threads, progress);
+  }
+
+  /**
+   * As {@link #compare(Model, Model, Calibrator.Source, int[], int, IntConsumer)}, with the model outputs (top-1
+   * agreement, float accuracy, the SNR of the output layers) measured against {@code original} when it is not null:
+   * the float model before a preparation that changed its function (RELU6 replaced by RELU for equalisation), with
+   * the same inputs and outputs. Inner layers are still compared with {@code floatModel}, the graph that was quantized.
+   */
+  public static Result compare(Model floatModel, Model quantModel, Model original, Calibrator.Source source, int[] labels,
+      int threads, IntConsumer progress) throws Exception {
     Subgraph fg = floatModel.mainSubgraph(), qg = quantModel.mainSubgraph();
     Map<String, Integer> floatByName = new HashMap<>();
     List<int[]> layerOps = new ArrayList<>(); // {op, tensor}
@@ -94,13 +107,32 @@ public final class QuantReport {
       }
     });
     int agree = 0, fc = 0, qc = 0;
-    try (Interpreter fi = new Interpreter(floatModel, fo); Interpreter qi = new Interpreter(quantModel, qo)) {
+    if (original != null && original.mainSubgraph().outputs().length != fg.outputs().length) {
+      throw new IllegalArgumentException("the original model has " + original.mainSubgraph().outputs().length + " outputs, the float model "
+          + fg.outputs().length);
+    }
+    try (Interpreter fi = new Interpreter(floatModel, fo); Interpreter qi = new Interpreter(quantModel, qo);
+         Interpreter oi = original == null ? null : new Interpreter(original, new Interpreter.Options().setNumThreads(threads))) {
       for (int n = 0; n < source.count(); n++) {
         source.fill(n, fi);
         fi.invoke();
+        Interpreter ref = fi;
+        if (oi != null) { // the original's outputs stand in for the float model's
+          source.fill(n, oi);
+          oi.invoke();
+          ref = oi;
+          for (int k = 0; k < fg.outputs().length; k++) {
+            RuntimeTensor t = oi.getOutputTensor(k);
+            float[] v = values[fg.outputs()[k]];
+            if (t.type != TensorType.FLOAT32 || v == null || v.length != t.size()) {
+              throw new IllegalArgumentException("output " + k + " of the original model is not the float model's " + Arrays.toString(t.shape));
+            }
+            System.arraycopy(t.f32, t.offset, v, 0, v.length);
+          }
+        }
         source.fill(n, qi);
         qi.invoke();
-        int a = argmax(fi.getOutputTensor(0)), b = argmax(qi.getOutputTensor(0));
+        int a = argmax(ref.getOutputTensor(0)), b = argmax(qi.getOutputTensor(0));
         if (a == b) agree++;
         if (labels != null) {
           if (a == labels[n]) fc++;

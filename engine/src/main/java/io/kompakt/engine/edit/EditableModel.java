@@ -21,7 +21,8 @@ import java.util.Map;
  * tensors can be added and removed freely; the writer numbers them.
  *
  * <p>Made from a loaded {@link Model} ({@link #from(Model)}; constant data stay views into the original file
- * until written) or built from scratch ({@link #EditableModel()} and the {@code add...} methods).
+ * until written; operator options are copied, so editing them leaves the loaded model as it is) or built from
+ * scratch ({@link #EditableModel()} and the {@code add...} methods).
  */
 public final class EditableModel {
 
@@ -239,8 +240,9 @@ public final class EditableModel {
         for (int i : o.inputs()) op.inputs.add(i < 0 ? null : ts.get(i));
         for (int i : o.outputs()) op.outputs.add(ts.get(i));
         for (int i : o.intermediates()) op.intermediates.add(ts.get(i));
-        op.options = o.options();
-        op.options2 = o.options2();
+        // copies: an edit of this model's options must not change the loaded model's operators
+        op.options = o.options() == null ? null : o.options().copy();
+        op.options2 = o.options2() == null ? null : o.options2().copy();
         op.customOptions = o.customOptions();
         s.operators.add(op);
       }

@@ -53,6 +53,30 @@ public final class FlatTable {
     return this;
   }
 
+  /**
+   * An independent copy: setting a field of the copy leaves this table as it is (vectors and nested tables are
+   * copied too). An operator's options read from a file are shared with every editable copy of the model unless
+   * copied.
+   */
+  public FlatTable copy() {
+    FlatTable c = new FlatTable(layout, type.name());
+    values.forEach((k, v) -> c.values.put(k, copyValue(v)));
+    return c;
+  }
+
+  private static Object copyValue(Object v) {
+    if (v instanceof FlatTable) return ((FlatTable) v).copy();
+    if (v instanceof long[]) return ((long[]) v).clone();
+    if (v instanceof double[]) return ((double[]) v).clone();
+    if (v instanceof byte[]) return ((byte[]) v).clone();
+    if (v instanceof List) {
+      List<Object> l = new ArrayList<>();
+      for (Object o : (List<?>) v) l.add(copyValue(o));
+      return List.copyOf(l);
+    }
+    return v; // Long, Double, String: immutable
+  }
+
   /** Whether the field was set (or present in the file). */
   public boolean has(String field) { return values.containsKey(field(field).name()); }
 

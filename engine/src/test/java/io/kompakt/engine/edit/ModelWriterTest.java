@@ -98,6 +98,19 @@ class ModelWriterTest {
     Model.load(target); // still a valid model
   }
 
+  /** Editing an editable copy's operator options leaves the loaded model's operators as they were. */
+  @Test
+  void editingOptionsOfACopyLeavesTheLoadedModelAlone() {
+    Model loaded = Model.from(ModelWriter.toBytes(TestModels.floatNet(5)));
+    EditableModel copy = EditableModel.from(loaded);
+    EditableModel.Operator conv = copy.subgraphs.get(0).operators.get(0);
+    assertEquals("RELU", conv.options.getEnumName("fused_activation_function"));
+    conv.options.set("fused_activation_function", "RELU6");
+    assertEquals("RELU", loaded.mainSubgraph().operators().get(0).options().getEnumName("fused_activation_function"));
+    assertEquals("RELU", EditableModel.from(loaded).subgraphs.get(0).operators.get(0).options.getEnumName("fused_activation_function"));
+    assertEquals(loaded.mainSubgraph().operators().get(1).options(), copy.subgraphs.get(0).operators.get(1).options, "an unedited copy is equal");
+  }
+
   @Test
   void writeReplacesAnExistingFileWithTheSameBytesAsToBytes(@TempDir Path dir) throws IOException {
     Path target = dir.resolve("m.tflite");

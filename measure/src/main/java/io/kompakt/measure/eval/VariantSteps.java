@@ -5,7 +5,6 @@ import io.kompakt.compress.DynamicRangeQuantizer;
 import io.kompakt.compress.Float16Quantizer;
 import io.kompakt.compress.Pruner;
 import io.kompakt.compress.SparseEncoder;
-import io.kompakt.compress.quant.BatchNormFolder;
 import io.kompakt.compress.quant.Calibrator;
 import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.engine.edit.EditableModel;
@@ -210,9 +209,11 @@ public final class VariantSteps {
   /**
    * Full-integer quantization of the model as it stands (after earlier steps): calibrated on the first
    * {@code samples} (default 200) images of the experiment's data, or on random inputs when there are none. Options:
-   * {@code method} (minmax, moving-average, percentile, mse), {@code io} (float, int8, uint8), {@code per_channel},
+   * {@code method} (minmax, moving-average, percentile, mse, kl), {@code io} (float, int8, uint8), {@code per_channel},
    * {@code power_of_two}, {@code symmetric}, {@code fold_batch_norm} (default true: MUL / ADD by per-channel constants
-   * after a layer folded into it first).
+   * after a layer folded into it first), {@code fuse_activations} (default true: standalone RELU / RELU6 / RELU_N1_TO_1
+   * fused into the op before them), {@code equalize} and {@code equalize_relu6} (cross-layer equalisation, default
+   * false), {@code bias_correction} (default false).
    */
   static String fullInteger(EditableModel m, Params p, String scheme) {
     int samples = p.getInt("samples", 200);
@@ -220,7 +221,9 @@ public final class VariantSteps {
     Calibrator.Method method = Calibrator.Method.parse(p.getString("method", "minmax"));
     FullIntegerQuantizer.Options o = new FullIntegerQuantizer.Options().scheme(FullIntegerQuantizer.Scheme.parse(scheme))
         .method(method).perChannel(p.getBoolean("per_channel", true)).powerOfTwo(p.getBoolean("power_of_two", false))
-        .symmetric(p.getBoolean("symmetric", false));
+        .symmetric(p.getBoolean("symmetric", false)).foldBatchNorm(p.getBoolean("fold_batch_norm", true))
+        .fuseActivations(p.getBoolean("fuse_activations", true)).equalize(p.getBoolean("equalize", false))
+        .equalizeRelu6(p.getBoolean("equalize_relu6", false)).biasCorrection(p.getBoolean("bias_correction", false));
     String io = p.getString("io", "float").toLowerCase(Locale.ROOT);
     switch (io) {
       case "float": case "float32": o.io(TensorType.FLOAT32); break;
@@ -242,12 +245,10 @@ public final class VariantSteps {
       };
       from = "the first " + n + " images";
     }
-    boolean fold = p.getBoolean("fold_batch_norm", true);
     try {
-      if (fold) BatchNormFolder.fold(m);
+      FullIntegerQuantizer.prepare(m, o);
       Model floatModel = Model.from(ModelWriter.toBytes(m));
-      boolean keep = method == Calibrator.Method.PERCENTILE || method == Calibrator.Method.MSE;
-      Calibrator c = Calibrator.run(floatModel, source, keep, 1, null);
+      Calibrator c = Calibrator.run(floatModel, source, o.calibrationNeeds(), 1, null);
       m.replaceWith(FullIntegerQuantizer.quantize(floatModel, c, o));
     } catch (RuntimeException e) {
       throw e;
