@@ -268,7 +268,8 @@ public final class Interpreter implements AutoCloseable {
   }
 
   private void planArena() {
-    // lifetimes over the run list: graph inputs from the start, graph outputs to the end
+    // lifetimes over the run list: graph inputs from the start to the end (as in TFLite, a run leaves its inputs as
+    // they were set: a second invoke() sees the same input), graph outputs to the end
     int n = kernels.length;
     int[] first = new int[tensors.length], last = new int[tensors.length];
     Arrays.fill(first, Integer.MAX_VALUE);
@@ -283,6 +284,7 @@ public final class Interpreter implements AutoCloseable {
       for (int t : op.outputs()) { first[t] = Math.min(first[t], p); last[t] = Math.max(last[t], p); }
     }
     for (int i : graph.outputs()) { last[i] = n; if (first[i] == Integer.MAX_VALUE) first[i] = -1; }
+    for (int i : graph.inputs()) last[i] = n;
     Map<RuntimeTensor.Storage, List<ArenaPlanner.Request>> byStorage = new EnumMap<>(RuntimeTensor.Storage.class);
     for (int i = 0; i < tensors.length; i++) {
       RuntimeTensor t = tensors[i];

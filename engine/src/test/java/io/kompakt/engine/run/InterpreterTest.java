@@ -98,6 +98,23 @@ class InterpreterTest {
   }
 
   @Test
+  void aRunLeavesItsInputsAsTheyWereSet() {
+    // without keeping it, the input's memory would be reused by the chain after the first NEG has read it
+    Model m = chain(5, 1, 4, 4, 2);
+    try (Interpreter it = interpreter(m)) {
+      it.allocateTensors();
+      RuntimeTensor x = it.getInputTensor(0), out = it.getOutputTensor(0);
+      for (int i = 0; i < 32; i++) x.f32[x.offset + i] = i + 0.5f;
+      it.invoke();
+      float[] first = java.util.Arrays.copyOfRange(out.f32, out.offset, out.offset + 32);
+      for (int i = 0; i < 32; i++) assertEquals(i + 0.5f, x.f32[x.offset + i], "input element " + i + " after a run");
+      it.invoke();
+      assertEquals(java.util.Arrays.toString(first),
+          java.util.Arrays.toString(java.util.Arrays.copyOfRange(out.f32, out.offset, out.offset + 32)), "a second run");
+    }
+  }
+
+  @Test
   void acceptsFlatArraysByteBuffersAndFloatBuffers() {
     Model m = chain(2, 2, 3);
     try (Interpreter it = interpreter(m)) {
