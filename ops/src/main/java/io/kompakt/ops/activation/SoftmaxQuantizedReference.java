@@ -53,6 +53,9 @@ final class SoftmaxQuantizedReference {
     int outMin = QuantMath.typeRange(out.type)[0], outMax = QuantMath.typeRange(out.type)[1];
     int inMin = QuantMath.typeRange(in.type)[0];
     int[] numBitsOverUnit = new int[1];
+    if (ctx.kernels() != io.kompakt.engine.run.Interpreter.Kernels.REFERENCE) {
+      return tables(in, out, rows, depth, m, diffMin, outBits, outMin, outMax, inMin);
+    }
     return () -> {
       for (int r = 0; r < rows; r++) {
         int base = r * depth;
@@ -79,6 +82,49 @@ final class SoftmaxQuantizedReference {
             v = Math.max(Math.min(unsat + outMin, outMax), outMin);
           }
           QuantMath.store(out, base + c, v);
+        }
+      }
+    };
+  }
+
+  /**
+   * The fast form of the 8-bit path (any kernel setting but REFERENCE): an 8-bit difference from the row's maximum
+   * lies in [-255, 0], so its exp (and its share of the sum) are read from 256-entry tables made at prepare with the
+   * same functions. Bit-identical to the loop above.
+   */
+  private static Kernel tables(RuntimeTensor in, RuntimeTensor out, int rows, int depth, QuantMath.Multiplier m, int diffMin,
+                               int outBits, int outMin, int outMax, int inMin) {
+    int[] exp = new int[256], acc = new int[256];
+    boolean[] kept = new boolean[256];
+    for (int d = 0; d < 256; d++) { // d = max - x
+      kept[d] = -d >= diffMin;
+      if (!kept[d]) continue;
+      exp[d] = QuantMath.expOnNegativeValues(QuantMath.multiplyByQuantizedMultiplierGreaterThanOne(-d, m.multiplier(), m.shift()),
+          SCALED_DIFF_INTEGER_BITS);
+      acc[d] = QuantMath.saturatingRoundingMultiplyByPOT(exp[d], -ACCUMULATION_INTEGER_BITS);
+    }
+    boolean unsigned = in.type == TensorType.UINT8;
+    int[] numBitsOverUnit = new int[1];
+    return () -> {
+      byte[] x = in.i8;
+      int off = in.offset;
+      for (int r = 0; r < rows; r++) {
+        int base = off + r * depth;
+        int maxInRow = inMin;
+        if (unsigned) for (int c = 0; c < depth; c++) maxInRow = Math.max(maxInRow, x[base + c] & 0xFF);
+        else for (int c = 0; c < depth; c++) maxInRow = Math.max(maxInRow, x[base + c]);
+        int sumOfExps = 0; // Q12.19
+        for (int c = 0; c < depth; c++) sumOfExps += acc[maxInRow - (unsigned ? x[base + c] & 0xFF : x[base + c])];
+        int shiftedScale = QuantMath.getReciprocal(sumOfExps, ACCUMULATION_INTEGER_BITS, numBitsOverUnit);
+        int exponent = numBitsOverUnit[0] + 31 - outBits;
+        for (int c = 0; c < depth; c++) {
+          int d = maxInRow - (unsigned ? x[base + c] & 0xFF : x[base + c]);
+          int v = outMin;
+          if (kept[d]) {
+            int unsat = divideByPOT(QuantMath.saturatingRoundingDoublingHighMul(shiftedScale, exp[d]), exponent);
+            v = Math.max(Math.min(unsat + outMin, outMax), outMin);
+          }
+          QuantMath.store(out, r * depth + c, v);
         }
       }
     };

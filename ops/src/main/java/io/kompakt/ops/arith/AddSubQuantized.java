@@ -18,6 +18,10 @@ import io.kompakt.ops.common.QuantMath;
  * {@code 2 * max_scale / (2^shift * out_scale)} plus the output zero point; each scaling is TFLite's
  * MultiplyByQuantizedMultiplierSmallerThanOneExp.
  *
+ * <p>8-bit fast path (any kernel setting but REFERENCE): each input's rescaled value depends on its byte only, so both
+ * are read from 256-entry tables made at prepare with the same functions; per element one table lookup each, the sum,
+ * and the output's rescaling; equal shapes go without index maps. Bit-identical to the general path by construction.
+ *
  * <p>Power-of-two int16 path (pot_scale_int16 set in the options, all zero points 0, all scales powers of two):
  * the input with the output's scale is taken as is, the other rounding-shifted right, and the two added (or
  * subtracted) with int16 saturation.
@@ -71,6 +75,12 @@ final class AddSubQuantized {
     General g = new General(zpA, zpB, zpOut, leftShift, QuantMath.quantizeMultiplierSmallerThanOne(realA),
         QuantMath.quantizeMultiplierSmallerThanOne(realB), QuantMath.quantizeMultiplierSmallerThanOne(realOut),
         range[0], range[1], subtract);
+    if (!int16 && ctx.kernels() != io.kompakt.engine.run.Interpreter.Kernels.REFERENCE) {
+      Tables t = new Tables(g, out.type == TensorType.UINT8);
+      boolean same = java.util.Arrays.equals(a.shape, shape) && java.util.Arrays.equals(b.shape, shape);
+      return same ? () -> t.run(a.i8, a.offset, b.i8, b.offset, out.i8, out.offset, ia.length)
+          : () -> t.run(a.i8, a.offset, ia, b.i8, b.offset, ib, out.i8, out.offset);
+    }
     return () -> g.run(a, b, out, ia, ib);
   }
 
@@ -89,6 +99,43 @@ final class AddSubQuantized {
 
     void run(RuntimeTensor a, RuntimeTensor b, RuntimeTensor out, int[] ia, int[] ib) {
       for (int i = 0; i < ia.length; i++) QuantMath.store(out, i, apply(QuantMath.load(a, ia[i]), QuantMath.load(b, ib[i])));
+    }
+  }
+
+  /** The 8-bit fast path: {@link General} with each input's rescaling read from a table of its 256 byte values. */
+  static final class Tables {
+    private final int[] ta = new int[256], tb = new int[256];
+    private final int outMultiplier, outShift, zpOut, min, max;
+
+    Tables(General g, boolean unsigned) {
+      for (int bits = 0; bits < 256; bits++) {
+        int v = unsigned ? bits : (byte) bits;
+        ta[bits] = QuantMath.multiplyByQuantizedMultiplier((v - g.zpA()) * (1 << g.leftShift()), g.ma().multiplier(), g.ma().shift());
+        int scaledB = QuantMath.multiplyByQuantizedMultiplier((v - g.zpB()) * (1 << g.leftShift()), g.mb().multiplier(), g.mb().shift());
+        tb[bits] = g.subtract() ? -scaledB : scaledB; // exact: |scaledB| < 2^29
+      }
+      outMultiplier = g.mOut().multiplier();
+      outShift = g.mOut().shift();
+      zpOut = g.zpOut();
+      min = g.min();
+      max = g.max();
+    }
+
+    private byte apply(int raw) {
+      int v = QuantMath.multiplyByQuantizedMultiplier(raw, outMultiplier, outShift) + zpOut;
+      return (byte) Math.min(max, Math.max(min, v));
+    }
+
+    /** Equal shapes: element i of each. */
+    void run(byte[] a, int aOff, byte[] b, int bOff, byte[] out, int outOff, int n) {
+      final int[] ta = this.ta, tb = this.tb;
+      for (int i = 0; i < n; i++) out[outOff + i] = apply(ta[a[aOff + i] & 0xFF] + tb[b[bOff + i] & 0xFF]);
+    }
+
+    /** Broadcasting: through the index maps. */
+    void run(byte[] a, int aOff, int[] ia, byte[] b, int bOff, int[] ib, byte[] out, int outOff) {
+      final int[] ta = this.ta, tb = this.tb;
+      for (int i = 0; i < ia.length; i++) out[outOff + i] = apply(ta[a[aOff + ia[i]] & 0xFF] + tb[b[bOff + ib[i]] & 0xFF]);
     }
   }
 

@@ -9,7 +9,8 @@ import io.kompakt.engine.run.RuntimeTensor;
 /**
  * QUANTIZE float32 to int8, uint8 or int16 as TFLite's reference: {@code q = clamp(round(x / scale) + zeroPoint)}
  * with x / scale in float and round half away from zero (std::round), per tensor or per channel of the output.
- * From an integer type it requantizes: {@link Requantize}.
+ * From an integer type it requantizes: {@link Requantize}. Per-tensor 8-bit outputs have a fast form (any kernel
+ * setting but REFERENCE) that writes the bytes directly, with the same arithmetic.
  */
 public final class Quantize {
   private Quantize() {}
@@ -24,6 +25,20 @@ public final class Quantize {
     long min = out.type == TensorType.INT8 ? Byte.MIN_VALUE : out.type == TensorType.UINT8 ? 0 : Short.MIN_VALUE;
     long max = out.type == TensorType.INT8 ? Byte.MAX_VALUE : out.type == TensorType.UINT8 ? 255 : Short.MAX_VALUE;
     int n = in.size();
+    if (q.scales.length == 1 && out.type != TensorType.INT16
+        && ctx.kernels() != io.kompakt.engine.run.Interpreter.Kernels.REFERENCE) {
+      // fast form: one scale, bytes written directly (the same expression per element)
+      final float scale = q.scales[0];
+      final int zp = q.zeroPoints[0];
+      return () -> {
+        float[] x = in.f32;
+        byte[] y = out.i8;
+        for (int i = 0, a = in.offset, b = out.offset; i < n; i++) {
+          double v = round(x[a + i] / scale) + zp;
+          y[b + i] = (byte) (long) Math.min(Math.max(v, min), max);
+        }
+      };
+    }
     return () -> {
       float[] x = in.f32;
       for (int i = 0; i < n; i++) {

@@ -56,7 +56,15 @@ final class ReduceQuantizedReference {
         return;
       }
       java.util.Arrays.fill(sums, 0);
-      for (int i = 0; i < inSize; i++) sums[outIndex[i]] += QuantMath.load(in, i);
+      if (in.type == TensorType.INT8) {
+        byte[] x = in.i8;
+        for (int i = 0, off = in.offset; i < inSize; i++) sums[outIndex[i]] += x[off + i];
+      } else if (in.type == TensorType.UINT8) {
+        byte[] x = in.i8;
+        for (int i = 0, off = in.offset; i < inSize; i++) sums[outIndex[i]] += x[off + i] & 0xFF;
+      } else {
+        for (int i = 0; i < inSize; i++) sums[outIndex[i]] += QuantMath.load(in, i);
+      }
       for (int o = 0; o < outSize; o++) {
         int shifted = (int) (sums[o] - zpSum);
         int r = QuantMath.multiplyByQuantizedMultiplier(shifted, m, s) + zpOut;

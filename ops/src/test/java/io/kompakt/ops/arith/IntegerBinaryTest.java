@@ -121,8 +121,17 @@ class IntegerBinaryTest {
         .input(t, sb, QuantizedCase.storage(t, b), QuantizedCase.q(s2, z2))
         .output(t, new int[0], QuantizedCase.q(s3, z3));
     tester.run();
-    assertArrayEquals(expected(op, t, sa, a, s1, z1, sb, b, s2, z2, so, s3, z3, act), OpTester.ints(tester.outputTensor(0)),
-        op + " " + t + " " + java.util.Arrays.toString(sa) + " " + java.util.Arrays.toString(sb) + " " + act);
+    int[] want = expected(op, t, sa, a, s1, z1, sb, b, s2, z2, so, s3, z3, act);
+    String what = op + " " + t + " " + java.util.Arrays.toString(sa) + " " + java.util.Arrays.toString(sb) + " " + act;
+    assertArrayEquals(want, OpTester.ints(tester.outputTensor(0)), what);
+    // the fast kernels too (ADD / SUB on 8 bits: the table path)
+    OpTester fast = OpTester.op(op).kernels(io.kompakt.engine.run.Interpreter.Kernels.SCALAR)
+        .options(options(op, act, t == TensorType.INT16 && !op.equals("MUL") ? Boolean.FALSE : null))
+        .input(t, sa, QuantizedCase.storage(t, a), QuantizedCase.q(s1, z1))
+        .input(t, sb, QuantizedCase.storage(t, b), QuantizedCase.q(s2, z2))
+        .output(t, new int[0], QuantizedCase.q(s3, z3));
+    fast.run();
+    assertArrayEquals(want, OpTester.ints(fast.outputTensor(0)), "fast " + what);
   }
 
   @Property(tries = 100)

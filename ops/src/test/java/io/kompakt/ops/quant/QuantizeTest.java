@@ -47,6 +47,26 @@ class QuantizeTest {
         ints(quantize(x, new int[] {5}, TensorType.INT16, Quantization.perTensor(0.001f, 0))));
   }
 
+  @Property(tries = 100)
+  void fastQuantizeWritesTheReferenceBytes(@ForAll long seed) {
+    Random r = new Random(seed);
+    TensorType t = r.nextBoolean() ? TensorType.INT8 : TensorType.UINT8;
+    int n = 1 + r.nextInt(300);
+    float[] x = new float[n];
+    float scale = (float) Math.pow(2, -8 + 10 * r.nextDouble());
+    for (int i = 0; i < n; i++) {
+      int k = r.nextInt(10);
+      // halves, huge values, NaN and infinities among ordinary ones
+      x[i] = k == 0 ? (r.nextInt(600) - 300 + 0.5f) * scale : k == 1 ? (r.nextBoolean() ? 1e30f : Float.NaN)
+          : k == 2 ? Float.NEGATIVE_INFINITY : (float) (r.nextGaussian() * 200 * scale);
+    }
+    Quantization q = Quantization.perTensor(scale, t == TensorType.INT8 ? r.nextInt(256) - 128 : r.nextInt(256));
+    byte[] want = OpTester.bytesOf(quantize(x, new int[] {n}, t, q));
+    byte[] got = OpTester.bytesOf(OpTester.op("QUANTIZE").kernels(io.kompakt.engine.run.Interpreter.Kernels.SCALAR)
+        .input(TensorType.FLOAT32, new int[] {n}, x).output(t, new int[0], q).run().getOutputTensor(0));
+    assertArrayEquals(want, got, t + " scale " + scale + " " + q);
+  }
+
   @Test
   void quantizePerChannelAlongTheQuantizedDimension() {
     // [2,3] per channel along dimension 1: scales 1, 0.5, 0.25
