@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Correctness on a Raspberry Pi 4's CPU (Cortex-A72, aarch64, Debian's OpenJDK 17) under QEMU emulation:
-#   bench/scripts/pi4-check.sh [--quick | --goldens-only]
-# 1. the kernel tests of ops/ (JUnit's console launcher on the emulated JVM; --quick: the conv/dense ones only),
+#   bench/scripts/pi4-check.sh [--quick | --goldens-only | --classes io.kompakt.ops.common.SparseKernelsTest,...]
+# 1. the kernel tests of ops/ (JUnit's console launcher on the emulated JVM; --quick: the conv/dense ones only;
+#    --classes: those test classes only),
 # 2. golden runs: shared models on their golden inputs, outputs compared with ../shared/golden-tflm (byte for byte)
 #    and ../shared/golden (float tolerance / top-1), through `kompakt run --save`.
 # Timings under emulation mean nothing. Needs ../shared/tools/pi4-emu (or KOMPAKT_SHARED) and a built project.
@@ -25,6 +26,10 @@ c=$work/classes
 cp=$c/ops/target/test-classes:$c/ops/target/classes:$c/engine/target/classes:$c/flatbuffer-schema/target/classes:$(cat "$work/cp.txt")
 select=(--select-package io.kompakt.ops)
 [ "${1:-}" = "--quick" ] && select=(--select-package io.kompakt.ops.conv --select-package io.kompakt.ops.dense)
+if [ "${1:-}" = "--classes" ]; then
+  [ -n "${2:-}" ] || { echo "pi4-check: --classes needs a comma-separated list of test classes" >&2; exit 2; }
+  select=(); IFS=, read -ra classes <<< "$2"; for k in "${classes[@]}"; do select+=(--select-class "$k"); done
+fi
 fail=0
 if [ "${1:-}" != "--goldens-only" ]; then
   echo "pi4-check: kernel tests on the emulated Cortex-A72 (slow) ..."
