@@ -240,6 +240,47 @@ class FilterPrunerTest {
     deadChannelsGoWithoutChangingTheOutputs(dir, "concat", withLogits(concatNet(9)), 0.25);
   }
 
+  /** conv -> PAD (spatial) -> depthwise (VALID) -> conv -> RESIZE_BILINEAR -> conv -> mean -> SQUEEZE -> dense -> softmax. */
+  static EditableModel padResizeNet(long seed) {
+    GraphBuilder g = new GraphBuilder("pad_resize", seed);
+    var in = g.input("input", 1, 8, 8, 3);
+    var a = g.conv2d(in, 8, 3, 1, true, "RELU");
+    var p = manual(g, "PAD", null, new int[] {1, 10, 10, 8}, a, g.constantInts("paddings", new int[] {0, 0, 1, 1, 1, 1, 0, 0}, 4, 2));
+    var d = g.depthwise(p, 3, 1, false, "RELU6");
+    var b = g.conv2d(d, 6, 1, 1, true, "RELU");
+    var r = manual(g, "RESIZE_BILINEAR", io.kompakt.engine.model.FlatTable.of("ResizeBilinearOptions"), new int[] {1, 16, 16, 6}, b,
+        g.constantInts("size", new int[] {16, 16}, 2));
+    var c = g.conv2d(r, 10, 3, 2, true, "RELU6");
+    var sq = manual(g, "SQUEEZE", io.kompakt.engine.model.FlatTable.of("SqueezeOptions").set("squeeze_dims", new int[] {1, 2}),
+        new int[] {1, 10}, g.globalAveragePool(c));
+    g.output(g.softmax(g.dense(sq, 4, "NONE")));
+    return g.model();
+  }
+
+  private static EditableModel.Tensor manual(GraphBuilder g, String code, io.kompakt.engine.model.FlatTable options, int[] shape,
+                                             EditableModel.Tensor... in) {
+    EditableModel.Subgraph sg = g.model().subgraphs.get(0);
+    EditableModel.Tensor y = sg.add(new EditableModel.Tensor(code.toLowerCase(java.util.Locale.ROOT), io.kompakt.engine.model.TensorType.FLOAT32, shape));
+    EditableModel.Operator op = new EditableModel.Operator(io.kompakt.engine.model.OpCode.builtin(code));
+    op.inputs.addAll(List.of(in));
+    op.outputs.add(y);
+    op.options = options;
+    sg.add(op);
+    return y;
+  }
+
+  @Test
+  void channelsFollowedThroughPadResizeAndSqueeze(@TempDir Path dir) throws Exception {
+    EditableModel m = padResizeNet(12);
+    FilterPruner.Report r = FilterPruner.prune(m, new FilterPruner.Options().factor(0.25));
+    System.out.print(FilterPruner.describe(r));
+    assertEquals(3, r.pruned().size(), FilterPruner.describe(r));
+    assertArrayEquals(new int[] {1, 10, 10, 6}, tensor(m, "pad").shape);
+    assertArrayEquals(new int[] {1, 16, 16, 4}, tensor(m, "resize_bilinear").shape);
+    assertArrayEquals(new int[] {1, 7}, tensor(m, "squeeze").shape);
+    deadChannelsGoWithoutChangingTheOutputs(dir, "pad_resize", withLogits(padResizeNet(13)), 0.25);
+  }
+
   /** MobileNet V3 small: squeeze-and-excite MUL ties the expansion and the excitation conv into one group. */
   @Test
   void deadChannelsOfSqueezeExciteGroupsGoWithoutChangingTheOutputs(@TempDir Path dir) throws Exception {
@@ -486,7 +527,7 @@ class FilterPrunerTest {
           case "DEPTHWISE_CONV_2D": case "RELU": case "RELU6": case "HARD_SWISH": case "AVERAGE_POOL_2D": case "MAX_POOL_2D": case "MEAN":
             join(op.inputs.get(0), y, 0);
             break;
-          case "RESHAPE":
+          case "RESHAPE": case "SQUEEZE": case "PAD": case "RESIZE_BILINEAR":
             if (last(op.inputs.get(0)) == last(y)) join(op.inputs.get(0), y, 0);
             break;
           case "CONCATENATION": {
