@@ -64,8 +64,9 @@ final class PruneCommand implements Callable<Integer> {
 
   @Option(names = "--filters", paramLabel = "FACTOR", description = {"structured pruning instead: remove this share of the filters of",
       "every CONV_2D and units of every FULLY_CONNECTED (least L1 norm first) and rewire the layers after them; the model",
-      "gets smaller in every dimension and stays dense. Layers whose channels reach ADD, CONCATENATION, SOFTMAX or an",
-      "output are skipped and listed. With --floor: the largest share tried (default 0.9)"})
+      "gets smaller in every dimension and stays dense. Layers joined by ADD/MUL (residual chains) lose the same channels",
+      "as one group; CONCATENATION along the channels is followed. Groups whose channels reach SOFTMAX, an output or an op",
+      "that cannot lose them are skipped and listed with the reason. With --floor: the largest share tried (default 0.9)"})
   Double filters;
 
   @Option(names = "--floor", paramLabel = "F", description = {"structured pruning to a floor: try filter shares of --floor-step,",
