@@ -18,8 +18,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -151,13 +149,13 @@ final class PruneCommand implements Callable<Integer> {
       java.util.function.ToDoubleFunction<Model> eval = EvalInputs.evaluator(m, in, cls);
       int steps = (int) Math.floor(max / floorStep + 1e-9);
       FilterPruner.FloorResult fr;
-      try (ProgressBar pb = new ProgressBarBuilder().setTaskName("floor").setInitialMax(steps).setStyle(ProgressBarStyle.ASCII)
-          .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+      try (ProgressBar pb = Progress.bar("floor", steps)) {
         fr = FilterPruner.pruneToFloor(edit, o, model -> {
           double v = eval.applyAsDouble(model);
           pb.step();
           return v;
         }, floor, floorStep, max);
+        pb.maxHint(pb.getCurrent()); // the search stops at the first share below the floor: the bar ends full
       }
       out.printf(Locale.ROOT, "%-8s %-10s %s%n", "share", cls != null ? "accuracy" : "top1_agree", "parameters");
       for (FilterPruner.Step st : fr.steps()) out.printf(Locale.ROOT, "%-8.3f %-10.4f %,d%n", st.factor(), st.score(), st.params());
