@@ -18,9 +18,9 @@ import io.kompakt.ops.common.QuantMath;
  * {@code 2 * max_scale / (2^shift * out_scale)} plus the output zero point; each scaling is TFLite's
  * MultiplyByQuantizedMultiplierSmallerThanOneExp.
  *
- * <p>8-bit fast path (any kernel setting but REFERENCE): each input's rescaled value depends on its byte only, so both
- * are read from 256-entry tables made at prepare with the same functions; per element one table lookup each, the sum,
- * and the output's rescaling; equal shapes go without index maps. Bit-identical to the general path by construction.
+ * <p>8-bit fast path (any kernel setting but REFERENCE): the result depends on the two input bytes only, so it is read
+ * from a 256 x 256 table made at prepare with the same functions (one lookup per element; equal shapes go without index
+ * maps). Bit-identical to the general path by construction.
  *
  * <p>Power-of-two int16 path (pot_scale_int16 set in the options, all zero points 0, all scales powers of two):
  * the input with the output's scale is taken as is, the other rounding-shifted right, and the two added (or
@@ -102,40 +102,40 @@ final class AddSubQuantized {
     }
   }
 
-  /** The 8-bit fast path: {@link General} with each input's rescaling read from a table of its 256 byte values. */
+  /**
+   * The 8-bit fast path: {@link General}'s result for every pair of input bytes, in a 64 KB table made at prepare
+   * (each input's rescaling taken once per byte value); per element one lookup.
+   */
   static final class Tables {
-    private final int[] ta = new int[256], tb = new int[256];
-    private final int outMultiplier, outShift, zpOut, min, max;
+    private final byte[] table = new byte[256 * 256];
 
     Tables(General g, boolean unsigned) {
+      int[] ta = new int[256], tb = new int[256];
       for (int bits = 0; bits < 256; bits++) {
         int v = unsigned ? bits : (byte) bits;
         ta[bits] = QuantMath.multiplyByQuantizedMultiplier((v - g.zpA()) * (1 << g.leftShift()), g.ma().multiplier(), g.ma().shift());
-        int scaledB = QuantMath.multiplyByQuantizedMultiplier((v - g.zpB()) * (1 << g.leftShift()), g.mb().multiplier(), g.mb().shift());
-        tb[bits] = g.subtract() ? -scaledB : scaledB; // exact: |scaledB| < 2^29
+        tb[bits] = QuantMath.multiplyByQuantizedMultiplier((v - g.zpB()) * (1 << g.leftShift()), g.mb().multiplier(), g.mb().shift());
       }
-      outMultiplier = g.mOut().multiplier();
-      outShift = g.mOut().shift();
-      zpOut = g.zpOut();
-      min = g.min();
-      max = g.max();
-    }
-
-    private byte apply(int raw) {
-      int v = QuantMath.multiplyByQuantizedMultiplier(raw, outMultiplier, outShift) + zpOut;
-      return (byte) Math.min(max, Math.max(min, v));
+      int m = g.mOut().multiplier(), shift = g.mOut().shift();
+      for (int x = 0; x < 256; x++) {
+        for (int y = 0; y < 256; y++) {
+          int raw = g.subtract() ? ta[x] - tb[y] : ta[x] + tb[y];
+          int v = QuantMath.multiplyByQuantizedMultiplier(raw, m, shift) + g.zpOut();
+          table[x << 8 | y] = (byte) Math.min(g.max(), Math.max(g.min(), v));
+        }
+      }
     }
 
     /** Equal shapes: element i of each. */
     void run(byte[] a, int aOff, byte[] b, int bOff, byte[] out, int outOff, int n) {
-      final int[] ta = this.ta, tb = this.tb;
-      for (int i = 0; i < n; i++) out[outOff + i] = apply(ta[a[aOff + i] & 0xFF] + tb[b[bOff + i] & 0xFF]);
+      final byte[] t = table;
+      for (int i = 0; i < n; i++) out[outOff + i] = t[(a[aOff + i] & 0xFF) << 8 | (b[bOff + i] & 0xFF)];
     }
 
     /** Broadcasting: through the index maps. */
     void run(byte[] a, int aOff, int[] ia, byte[] b, int bOff, int[] ib, byte[] out, int outOff) {
-      final int[] ta = this.ta, tb = this.tb;
-      for (int i = 0; i < ia.length; i++) out[outOff + i] = apply(ta[a[aOff + ia[i]] & 0xFF] + tb[b[bOff + ib[i]] & 0xFF]);
+      final byte[] t = table;
+      for (int i = 0; i < ia.length; i++) out[outOff + i] = t[(a[aOff + ia[i]] & 0xFF) << 8 | (b[bOff + ib[i]] & 0xFF)];
     }
   }
 
