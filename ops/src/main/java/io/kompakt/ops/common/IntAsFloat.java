@@ -27,23 +27,24 @@ public final class IntAsFloat {
 
   /**
    * Whether the requantization uses the Vector API. It more than halves the int8 time of MobileNet V2 here (41 -> 19 ms
-   * on JDK 25, 41 -> 26 ms on JDK 17), but JDK 17's JIT does not always compile its loop without boxing vectors (it
-   * depends on what ran before: seen in several full test runs), and then every inference allocates; on JDK 25 repeated
-   * full test runs never did. So: on by default from JDK 25, else off; {@code -Dkompakt.vectorRequant=true|false}
-   * decides either way. Needs 8 or more int lanes (see {@link Requantizer}).
+   * on JDK 25, 41 -> 26 ms on JDK 17). JDK 17's JIT does not always compile its loop without boxing vectors (it depends
+   * on what ran before: seen in several full test runs), which would make every inference allocate; the
+   * {@link Requantizer}'s allocation guard measures that and then switches to the scalar path. On by default;
+   * {@code -Dkompakt.vectorRequant=false} turns it off. Needs 8 or more int lanes (see {@link Requantizer}).
    */
   public static final boolean VECTOR_REQUANTIZATION = vectorRequantization();
 
   private static boolean vectorRequantization() {
     String p = System.getProperty(VECTOR_REQUANT_PROPERTY);
-    return p != null ? Boolean.parseBoolean(p.trim()) : Runtime.version().feature() >= 25;
+    return p == null || Boolean.parseBoolean(p.trim());
   }
 
   /** How int8 outputs are requantized on this JVM, for reports. */
   public static String describeRequantization() {
     boolean on = VECTOR_REQUANTIZATION && Requantizer.vectorLanesSuffice();
     String why = System.getProperty(VECTOR_REQUANT_PROPERTY) != null ? "-D" + VECTOR_REQUANT_PROPERTY
-        : "default on JDK " + Runtime.version().feature();
+        : on ? "default" : "needs 8 int lanes";
+    if (on && Requantizer.vectorSwitchedOff()) return "int8 requantization scalar (the JIT boxed the vector form; switched off)";
     return "int8 requantization " + (on ? "vector" : "scalar") + " (" + why + ")";
   }
 

@@ -60,12 +60,58 @@ public final class Requantizer {
   /** The Vector API is available with at least 8 int lanes. */
   static boolean vectorLanesSuffice() { return VectorSupport.available() && RequantizeVector.LANES >= 8; }
 
-  /** Whether the Vector API path runs. */
-  public boolean vector() { return vector; }
+  /** Whether the Vector API path runs (it was chosen and the allocation guard has not switched it off). */
+  public boolean vector() { return vector && !boxed; }
+
+  // ------------------------------------------------------------------------------------------- allocation guard
+  // JDK 17's C2 does not always compile RequantizeVector.run to plain vector instructions (whether it inlines the
+  // Vector API's methods depends on what was compiled before); then every call boxes its vectors and allocates, and is
+  // slow. So every time the number of vector calls (over all requantizers) reaches a power of two from 2^17 on (well
+  // after C2 has compiled the loop; interpreted and C1 code always box), one call is measured with the thread's
+  // allocation counter, and if it allocated, all requantizers go scalar for the rest of the JVM's life.
+  private static final com.sun.management.ThreadMXBean ALLOCATIONS = allocationCounter();
+  static final long FIRST_CHECK = 1L << 17;
+  private static volatile boolean boxed;
+  private static long calls, nextCheck = FIRST_CHECK; // racy counts are fine: a check a little early or late
+
+  private static com.sun.management.ThreadMXBean allocationCounter() {
+    try {
+      java.lang.management.ThreadMXBean b = java.lang.management.ManagementFactory.getThreadMXBean();
+      if (b instanceof com.sun.management.ThreadMXBean && ((com.sun.management.ThreadMXBean) b).isThreadAllocatedMemorySupported()) {
+        com.sun.management.ThreadMXBean m = (com.sun.management.ThreadMXBean) b;
+        if (!m.isThreadAllocatedMemoryEnabled()) m.setThreadAllocatedMemoryEnabled(true);
+        return m;
+      }
+    } catch (Throwable t) { // no com.sun.management (another JVM), or not allowed: no guard
+    }
+    return null;
+  }
+
+  /** Whether the allocation guard switched the vector requantization off (the JIT boxed its vectors). */
+  public static boolean vectorSwitchedOff() { return boxed; }
+
+  /** The guard's decision from one measured call: it allocated {@code bytes}. */
+  static void noteMeasuredCall(long bytes) {
+    if (bytes > 0) boxed = true;
+  }
+
+  /** For tests: forget the guard's decision and start counting again. */
+  static void resetGuard() {
+    boxed = false;
+    calls = 0;
+    nextCheck = FIRST_CHECK;
+  }
 
   /** Requantizes pixels [from, to) of raw sums {@code b} (channels innermost) into {@code out} from {@code outOff}. */
   public void run(float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
-    if (vector) {
+    if (vector && !boxed) {
+      if (ALLOCATIONS != null && ++calls >= nextCheck) {
+        nextCheck = Math.max(nextCheck, calls) * 2;
+        long id = Thread.currentThread().getId(), before = ALLOCATIONS.getThreadAllocatedBytes(id);
+        RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);
+        noteMeasuredCall(ALLOCATIONS.getThreadAllocatedBytes(id) - before);
+        return;
+      }
       RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);
       return;
     }

@@ -31,4 +31,32 @@ class RequantizerTest {
     vector.run(sums.clone(), 0, pixels, got, 3);
     assertArrayEquals(want, got, (vector.vector() ? "vector" : "scalar (4 lanes)") + ", " + channels + " channels");
   }
+
+  @org.junit.jupiter.api.Test
+  void theAllocationGuardSwitchesToScalarAndKeepsTheResults() {
+    Assume.that(VectorSupport.available());
+    int channels = 24, pixels = 3;
+    int[] m = new int[channels], s = new int[channels];
+    java.util.Arrays.fill(m, 1 << 30);
+    java.util.Arrays.fill(s, -3);
+    float[] sums = new float[pixels * channels];
+    for (int i = 0; i < sums.length; i++) sums[i] = (i * 7919) % 4001 - 2000;
+    byte[] want = new byte[sums.length], got = new byte[sums.length];
+    new Requantizer(channels, null, 0, m, s, 5, -128, 127, false).run(sums, 0, pixels, want, 0);
+    Requantizer r = new Requantizer(channels, null, 0, m, s, 5, -128, 127, true);
+    boolean wasVector = r.vector();
+    try {
+      Requantizer.noteMeasuredCall(0); // a measured call that allocated nothing changes nothing
+      org.junit.jupiter.api.Assertions.assertEquals(wasVector, r.vector());
+      Requantizer.noteMeasuredCall(64); // one that allocated: scalar from now on, for every requantizer
+      org.junit.jupiter.api.Assertions.assertFalse(r.vector());
+      org.junit.jupiter.api.Assertions.assertTrue(Requantizer.vectorSwitchedOff() && IntAsFloat.describeRequantization().contains("switched off")
+          || !IntAsFloat.VECTOR_REQUANTIZATION || !Requantizer.vectorLanesSuffice(), IntAsFloat.describeRequantization());
+      r.run(sums, 0, pixels, got, 0);
+      assertArrayEquals(want, got);
+    } finally {
+      Requantizer.resetGuard();
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(wasVector, r.vector());
+  }
 }
