@@ -15,6 +15,16 @@ public final class Requantizer {
   final int channels, outZp, actMin, actMax;
   final int[] bias, multiplier, shift, leftShift, rightShift, mulHigh, mulLow, mask, threshold;
   private final boolean vector;
+  /**
+   * The vector path's constants, per channel: bias, left shift, high and low multiplier halves, mask, threshold, right
+   * shift (the arrays above); and, where the channel count is not a multiple of the int lanes and the least common
+   * multiple {@link #period} of the two is at most {@value #MAX_PERIOD}, the same repeated over the period plus one
+   * vector ({@code flat}), so that pixels are requantized as one run of whole vectors (8 channels, as in MobileNet V1
+   * 0.25, would otherwise go all scalar with 16 lanes). {@code period} is 0 where the per-pixel loop serves.
+   */
+  final int[][] flat;
+  final int period;
+  static final int MAX_PERIOD = 4096;
   /** Every shift within [-31, 31]: the precomputed shifts and masks apply (else QuantMath per value). */
   private final boolean inRange;
 
@@ -55,7 +65,22 @@ public final class Requantizer {
     // 8 or more int lanes: with 4 (128-bit vectors, e.g. a Raspberry Pi 4's NEON) the narrowest byte vector is wider
     // than the ints and its store would spill into the next pixel, so those machines requantize in scalar code
     this.vector = vector && nonNegative && inRange && vectorLanesSuffice();
+    int[][] perChannel = {this.bias, leftShift, mulHigh, mulLow, mask, threshold, rightShift};
+    int lanes = this.vector ? RequantizeVector.LANES : 0;
+    long lcm = lanes == 0 ? 0 : (long) channels / gcd(channels, lanes) * lanes;
+    if (lanes > 0 && channels % lanes != 0 && lcm <= MAX_PERIOD) {
+      period = (int) lcm;
+      flat = new int[perChannel.length][period + lanes];
+      for (int a = 0; a < perChannel.length; a++) {
+        for (int j = 0; j < period + lanes; j++) flat[a][j] = perChannel[a][(j % period) % channels];
+      }
+    } else {
+      period = 0;
+      flat = null;
+    }
   }
+
+  private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
 
   /** The Vector API is available with at least 8 int lanes. */
   static boolean vectorLanesSuffice() { return VectorSupport.available() && RequantizeVector.LANES >= 8; }
@@ -66,13 +91,14 @@ public final class Requantizer {
   // ------------------------------------------------------------------------------------------- allocation guard
   // JDK 17's C2 does not always compile RequantizeVector.run to plain vector instructions (whether it inlines the
   // Vector API's methods depends on what was compiled before); then every call boxes its vectors and allocates, and is
-  // slow. So every time the number of vector calls (over all requantizers) reaches a power of two from 2^17 on (well
-  // after C2 has compiled the loop; interpreted and C1 code always box), one call is measured with the thread's
-  // allocation counter, and if it allocated, all requantizers go scalar for the rest of the JVM's life.
+  // slow. So every time the number of values requantized by the vector path (over all requantizers) passes a power of
+  // two from 2^26 on (some 13 MobileNet V2 inferences: well after C2 has compiled the loop; interpreted and C1 code
+  // always box), one call is measured with the thread's allocation counter, and if it allocated, all requantizers go
+  // scalar for the rest of the JVM's life.
   private static final com.sun.management.ThreadMXBean ALLOCATIONS = allocationCounter();
-  static final long FIRST_CHECK = 1L << 17;
+  static final long FIRST_CHECK = 1L << 26;
   private static volatile boolean boxed;
-  private static long calls, nextCheck = FIRST_CHECK; // racy counts are fine: a check a little early or late
+  private static long values, nextCheck = FIRST_CHECK; // racy counts are fine: a check a little early or late
 
   private static com.sun.management.ThreadMXBean allocationCounter() {
     try {
@@ -98,15 +124,15 @@ public final class Requantizer {
   /** For tests: forget the guard's decision and start counting again. */
   static void resetGuard() {
     boxed = false;
-    calls = 0;
+    values = 0;
     nextCheck = FIRST_CHECK;
   }
 
   /** Requantizes pixels [from, to) of raw sums {@code b} (channels innermost) into {@code out} from {@code outOff}. */
   public void run(float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
     if (vector && !boxed) {
-      if (ALLOCATIONS != null && ++calls >= nextCheck) {
-        nextCheck = Math.max(nextCheck, calls) * 2;
+      if (ALLOCATIONS != null && (values += (long) (toPixel - fromPixel) * channels) >= nextCheck) {
+        nextCheck = Math.max(nextCheck, values) * 2;
         long id = Thread.currentThread().getId(), before = ALLOCATIONS.getThreadAllocatedBytes(id);
         RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);
         noteMeasuredCall(ALLOCATIONS.getThreadAllocatedBytes(id) - before);
