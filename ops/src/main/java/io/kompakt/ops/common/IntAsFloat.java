@@ -114,7 +114,7 @@ public final class IntAsFloat {
                                 boolean vector, Parallel parallel, SharedScratch scratch) {
     return new Wrapped(kernel, inSize, outSize, channels, unsigned, inZp,
         new Requantizer(channels, bias, bOff, multiplier, shift, outZp, actMin, actMax, vector && VECTOR_REQUANTIZATION),
-        parallel, scratch);
+        vector && VectorSupport.available() && ByteToFloatVector.USE, parallel, scratch);
   }
 
   private static final class Wrapped implements ByteKernel {
@@ -122,7 +122,7 @@ public final class IntAsFloat {
     private static final int CHUNK = 4096;
     private final FloatKernel kernel;
     private final int inSize, outSize, channels, inZp, pixels;
-    private final boolean unsigned;
+    private final boolean unsigned, vectorConvert;
     private final Requantizer requantizer;
     private final Parallel parallel;
     private final SharedScratch.Floats inBuf, outBuf;
@@ -132,7 +132,8 @@ public final class IntAsFloat {
     private float[] a, b;
 
     Wrapped(FloatKernel kernel, int inSize, int outSize, int channels, boolean unsigned, int inZp, Requantizer requantizer,
-            Parallel parallel, SharedScratch scratch) {
+            boolean vectorConvert, Parallel parallel, SharedScratch scratch) {
+      this.vectorConvert = vectorConvert;
       if (outSize % channels != 0) throw new IllegalArgumentException(outSize + " outputs are not a multiple of " + channels + " channels");
       this.kernel = kernel;
       this.inSize = inSize;
@@ -180,6 +181,10 @@ public final class IntAsFloat {
       final byte[] in = this.in;
       final float[] a = this.a;
       final int off = inOff, zp = inZp, end = Math.min(inSize, to * CHUNK);
+      if (vectorConvert) {
+        ByteToFloatVector.run(in, off, a, from * CHUNK, end, unsigned, zp);
+        return;
+      }
       if (unsigned) {
         for (int i = from * CHUNK; i < end; i++) a[i] = (in[off + i] & 0xFF) - zp;
       } else {
