@@ -9,7 +9,8 @@ import io.kompakt.ops.common.VectorSupport;
  *
  * <p>Channels are innermost everywhere. The scalar kernel ({@link DepthwiseConv2dF32Scalar}) works a whole output row
  * at a time, 3- and 5-wide filter rows fused into one pass; the vector kernel ({@link DepthwiseConv2dF32Vector}) a
- * pixel at a time, with 3x3 rows held in registers along the row. Near the border only the valid taps count (tap
+ * pixel at a time, with 3x3 rows held in registers along the row; with few channels (a divisor of the lanes), stride 1,
+ * {@link DepthwiseConv2dF32PixelsVector} puts several pixels into one vector. Near the border only the valid taps count (tap
  * ranges computed at prepare). A depth multiplier above 1 reads input channel {@code oc / mult} for output channel
  * {@code oc}.
  *
@@ -40,7 +41,8 @@ public final class DepthwiseConv2dF32Fast {
       if (!VectorSupport.available()) {
         throw new UnsupportedOperationException("vector kernels need the Vector API: " + VectorSupport.describe());
       }
-      return DepthwiseConv2dF32Vector.create(g, filter, fOff, bias, bOff, min, max, parallel);
+      return DepthwiseConv2dF32PixelsVector.applies(g) ? DepthwiseConv2dF32PixelsVector.create(g, filter, fOff, bias, bOff, min, max, parallel)
+          : DepthwiseConv2dF32Vector.create(g, filter, fOff, bias, bOff, min, max, parallel);
     }
     return new DepthwiseConv2dF32Scalar(g, filter, fOff, bias, bOff, min, max, parallel);
   }

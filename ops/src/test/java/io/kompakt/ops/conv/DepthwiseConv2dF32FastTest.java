@@ -73,6 +73,22 @@ class DepthwiseConv2dF32FastTest {
     check(geometry(2, 16, 16, 3, 8, 3, 3, 1, 1, 1, 1, false), true, new float[] {0f, 6f}, 5);
   }
 
+  /** Few channels (1, 2, 4, 8: several pixels per vector), stride 1, rows wide enough for the 4-vector tiles. */
+  @Example
+  void fewChannelsManyPixelsPerVectorMatchTheReference() {
+    int seed = 10;
+    for (int c : new int[] {1, 2, 4, 8}) {
+      for (int k : new int[] {1, 3, 5}) {
+        for (boolean same : new boolean[] {true, false}) {
+          for (int w : new int[] {k, 37, 70}) {
+            DepthwiseConv2dReference.Geometry g = geometry(1 + seed % 2, 9, w, c, 1, k, k, 1, 1, 1, 1, same);
+            if (g != null) check(g, seed % 3 != 0, seed % 2 == 0 ? new float[] {0f, 6f} : new float[] {-Float.MAX_VALUE, Float.MAX_VALUE}, seed++);
+          }
+        }
+      }
+    }
+  }
+
   /** A row too wide to replicate the filter along it (the scalar kernel then goes pixel by pixel). */
   @Example
   void wideRowsMatchTheReference() {
