@@ -16,6 +16,8 @@ public final class Parallel implements AutoCloseable {
     void run(int from, int to);
   }
 
+  /** How long a waiting thread spins before it parks. */
+  static final long SPIN_NANOS = 50_000;
   private final int threads;
   private final Thread[] workers;
   private volatile Body body;
@@ -65,7 +67,12 @@ public final class Parallel implements AutoCloseable {
     generation++;
     for (Thread w : workers) LockSupport.unpark(w);
     work();
-    while (pending.get() > 0) LockSupport.park(this);
+    // the workers finish within microseconds of the caller: spin a little before parking
+    long spinUntil = System.nanoTime() + SPIN_NANOS;
+    while (pending.get() > 0) {
+      if (System.nanoTime() < spinUntil) Thread.onSpinWait();
+      else LockSupport.park(this);
+    }
     this.body = null;
     Throwable f = failure;
     if (f != null) {
@@ -92,7 +99,11 @@ public final class Parallel implements AutoCloseable {
     long seen = 0;
     while (!closed) {
       if (generation == seen) {
-        LockSupport.park(this);
+        // within a run the next op's work comes within microseconds: spin a little before parking (waking a
+        // parked thread costs tens of microseconds per op on a VM)
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (generation == seen && !closed && System.nanoTime() < spinUntil) Thread.onSpinWait();
+        if (generation == seen) LockSupport.park(this);
         continue;
       }
       seen = generation;
