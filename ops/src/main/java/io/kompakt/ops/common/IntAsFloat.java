@@ -45,7 +45,10 @@ public final class IntAsFloat {
     String why = System.getProperty(VECTOR_REQUANT_PROPERTY) != null ? "-D" + VECTOR_REQUANT_PROPERTY
         : on ? "default" : "needs 8 int lanes";
     if (on && Requantizer.vectorSwitchedOff()) return "int8 requantization scalar (the JIT boxed the vector form; switched off)";
-    return "int8 requantization " + (on ? "vector" : "scalar") + " (" + why + ")";
+    String convert = VectorSupport.available() && ByteToFloatVector.USE
+        ? (ByteToFloatVector.GUARD.switchedOff() ? ", input conversion scalar (the JIT boxed the vector form)" : ", input conversion vector")
+        : ", input conversion scalar";
+    return "int8 requantization " + (on ? "vector" : "scalar") + " (" + why + ")" + convert;
   }
 
   /** Largest float-exact integer magnitude bound: 2^24. */
@@ -181,8 +184,15 @@ public final class IntAsFloat {
       final byte[] in = this.in;
       final float[] a = this.a;
       final int off = inOff, zp = inZp, end = Math.min(inSize, to * CHUNK);
-      if (vectorConvert) {
-        ByteToFloatVector.run(in, off, a, from * CHUNK, end, unsigned, zp);
+      if (vectorConvert && ByteToFloatVector.GUARD.ok()) {
+        int start = from * CHUNK;
+        if (ByteToFloatVector.GUARD.due(end - start)) {
+          long before = ByteToFloatVector.GUARD.begin();
+          ByteToFloatVector.run(in, off, a, start, end, unsigned, zp);
+          ByteToFloatVector.GUARD.end(before);
+        } else {
+          ByteToFloatVector.run(in, off, a, start, end, unsigned, zp);
+        }
         return;
       }
       if (unsigned) {

@@ -86,56 +86,21 @@ public final class Requantizer {
   static boolean vectorLanesSuffice() { return VectorSupport.available() && RequantizeVector.LANES >= 8; }
 
   /** Whether the Vector API path runs (it was chosen and the allocation guard has not switched it off). */
-  public boolean vector() { return vector && !boxed; }
+  public boolean vector() { return vector && GUARD.ok(); }
 
-  // ------------------------------------------------------------------------------------------- allocation guard
-  // JDK 17's C2 does not always compile RequantizeVector.run to plain vector instructions (whether it inlines the
-  // Vector API's methods depends on what was compiled before); then every call boxes its vectors and allocates, and is
-  // slow. So every time the number of values requantized by the vector path (over all requantizers) passes a power of
-  // two from 2^26 on (some 13 MobileNet V2 inferences: well after C2 has compiled the loop; interpreted and C1 code
-  // always box), one call is measured with the thread's allocation counter, and if it allocated, all requantizers go
-  // scalar for the rest of the JVM's life.
-  private static final com.sun.management.ThreadMXBean ALLOCATIONS = allocationCounter();
-  static final long FIRST_CHECK = 1L << 26;
-  private static volatile boolean boxed;
-  private static long values, nextCheck = FIRST_CHECK; // racy counts are fine: a check a little early or late
-
-  private static com.sun.management.ThreadMXBean allocationCounter() {
-    try {
-      java.lang.management.ThreadMXBean b = java.lang.management.ManagementFactory.getThreadMXBean();
-      if (b instanceof com.sun.management.ThreadMXBean && ((com.sun.management.ThreadMXBean) b).isThreadAllocatedMemorySupported()) {
-        com.sun.management.ThreadMXBean m = (com.sun.management.ThreadMXBean) b;
-        if (!m.isThreadAllocatedMemoryEnabled()) m.setThreadAllocatedMemoryEnabled(true);
-        return m;
-      }
-    } catch (Throwable t) { // no com.sun.management (another JVM), or not allowed: no guard
-    }
-    return null;
-  }
+  /** Watches {@link RequantizeVector} for boxing (JDK 17): see {@link AllocationGuard}. */
+  static final AllocationGuard GUARD = new AllocationGuard("vector requantization");
 
   /** Whether the allocation guard switched the vector requantization off (the JIT boxed its vectors). */
-  public static boolean vectorSwitchedOff() { return boxed; }
-
-  /** The guard's decision from one measured call: it allocated {@code bytes}. */
-  static void noteMeasuredCall(long bytes) {
-    if (bytes > 0) boxed = true;
-  }
-
-  /** For tests: forget the guard's decision and start counting again. */
-  static void resetGuard() {
-    boxed = false;
-    values = 0;
-    nextCheck = FIRST_CHECK;
-  }
+  public static boolean vectorSwitchedOff() { return GUARD.switchedOff(); }
 
   /** Requantizes pixels [from, to) of raw sums {@code b} (channels innermost) into {@code out} from {@code outOff}. */
   public void run(float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
-    if (vector && !boxed) {
-      if (ALLOCATIONS != null && (values += (long) (toPixel - fromPixel) * channels) >= nextCheck) {
-        nextCheck = Math.max(nextCheck, values) * 2;
-        long id = Thread.currentThread().getId(), before = ALLOCATIONS.getThreadAllocatedBytes(id);
+    if (vector && GUARD.ok()) {
+      if (GUARD.due((long) (toPixel - fromPixel) * channels)) {
+        long before = GUARD.begin();
         RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);
-        noteMeasuredCall(ALLOCATIONS.getThreadAllocatedBytes(id) - before);
+        GUARD.end(before);
         return;
       }
       RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);

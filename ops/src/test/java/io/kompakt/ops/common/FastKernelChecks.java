@@ -96,6 +96,23 @@ public final class FastKernelChecks {
   }
 
   /**
+   * Asserts that an int8 kernel run allocated nothing ({@code bytes} from {@link #leastAllocated}). One exception, made
+   * visible as a skipped (aborted) check rather than a pass: before JDK 25, when this JVM's allocation guard has caught
+   * C2 boxing Vector API code (it switched the vector requantization or conversion off), the same JIT state can box the
+   * float kernels too, which this test cannot avoid (seen in about one of four runs of the int8 kernel tests together,
+   * never alone, never on JDK 25).
+   */
+  public static void assertNoAllocation(long bytes, String what) {
+    net.jqwik.api.Assume.that(bytes >= 0);
+    if (bytes > 0 && Runtime.version().feature() < 25 && Requantizer.vectorSwitchedOff()) {
+      org.junit.jupiter.api.Assumptions.abort(what + ": " + bytes + " bytes allocated by a run while JDK "
+          + Runtime.version().feature() + "'s JIT boxed Vector API code (" + IntAsFloat.describeRequantization() + ")");
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(0, bytes, what + ": bytes allocated by a run ("
+        + IntAsFloat.describeRequantization() + ")");
+  }
+
+  /**
    * The fewest bytes the calling thread allocated in one run of {@code run}, running it over and over (warming up the
    * JIT: the Vector API allocates until C2 compiles the kernel) until one run allocates nothing or the time is up;
    * -1 if this JVM does not count allocations per thread.

@@ -46,16 +46,21 @@ class RequantizerTest {
     Requantizer r = new Requantizer(channels, null, 0, m, s, 5, -128, 127, true);
     boolean wasVector = r.vector();
     try {
-      Requantizer.noteMeasuredCall(0); // a measured call that allocated nothing changes nothing
+      Requantizer.GUARD.noteMeasuredCall(0); // a measured call that allocated nothing changes nothing
       org.junit.jupiter.api.Assertions.assertEquals(wasVector, r.vector());
-      Requantizer.noteMeasuredCall(64); // one that allocated: scalar from now on, for every requantizer
+      Requantizer.GUARD.noteMeasuredCall(64); // one that allocated: maybe not compiled yet, so nothing changes
+      org.junit.jupiter.api.Assertions.assertEquals(wasVector, r.vector());
+      Requantizer.GUARD.noteMeasuredCall(0); // then one that did not: the count starts again
+      Requantizer.GUARD.noteMeasuredCall(64);
+      org.junit.jupiter.api.Assertions.assertEquals(wasVector, r.vector());
+      Requantizer.GUARD.noteMeasuredCall(64); // two in a row: scalar from now on, for every requantizer
       org.junit.jupiter.api.Assertions.assertFalse(r.vector());
       org.junit.jupiter.api.Assertions.assertTrue(Requantizer.vectorSwitchedOff() && IntAsFloat.describeRequantization().contains("switched off")
           || !IntAsFloat.VECTOR_REQUANTIZATION || !Requantizer.vectorLanesSuffice(), IntAsFloat.describeRequantization());
       r.run(sums, 0, pixels, got, 0);
       assertArrayEquals(want, got);
     } finally {
-      Requantizer.resetGuard();
+      Requantizer.GUARD.reset();
     }
     org.junit.jupiter.api.Assertions.assertEquals(wasVector, r.vector());
   }

@@ -1,0 +1,79 @@
+package io.kompakt.ops.common;
+
+/**
+ * Watches a Vector API code path for boxing. JDK 17's C2 does not always compile Vector API loops to plain vector
+ * instructions (whether it inlines the API's methods depends on what was compiled before, and differs from one JVM run
+ * to the next); then every call boxes its vectors, allocates and is several times slower. So every time the number of
+ * values a path has processed passes a power of two from 2^{@value #FIRST_CHECK_LOG2} on, one call is measured with the
+ * thread's allocation counter; two measured calls in a row that allocated switch the path off for the rest of the
+ * JVM's life (its users fall back to their scalar code). One allocating check alone does not: the loop may not have
+ * been compiled yet (interpreted and C1 code always box), and by the next check, at twice the values, it is. For
+ * MobileNet V2's int8 requantization the checks come within its first, second, fourth, ... inference. One guard per code
+ * path, shared by all its users.
+ */
+public final class AllocationGuard {
+  static final int FIRST_CHECK_LOG2 = 22;
+  private static final com.sun.management.ThreadMXBean ALLOCATIONS = allocationCounter();
+
+  private final String name;
+  private volatile boolean boxed;
+  private int strikes;
+  private long values, nextCheck = 1L << FIRST_CHECK_LOG2; // racy counts are fine: a check a little early or late
+
+  public AllocationGuard(String name) { this.name = name; }
+
+  private static com.sun.management.ThreadMXBean allocationCounter() {
+    try {
+      java.lang.management.ThreadMXBean b = java.lang.management.ManagementFactory.getThreadMXBean();
+      if (b instanceof com.sun.management.ThreadMXBean && ((com.sun.management.ThreadMXBean) b).isThreadAllocatedMemorySupported()) {
+        com.sun.management.ThreadMXBean m = (com.sun.management.ThreadMXBean) b;
+        if (!m.isThreadAllocatedMemoryEnabled()) m.setThreadAllocatedMemoryEnabled(true);
+        return m;
+      }
+    } catch (Throwable t) { // no com.sun.management (another JVM), or not allowed: no guard
+    }
+    return null;
+  }
+
+  /** Whether the path may run (the guard has not switched it off). */
+  public boolean ok() { return !boxed; }
+
+  /** Whether the guard switched the path off (the JIT boxed its vectors). */
+  public boolean switchedOff() { return boxed; }
+
+  /**
+   * Whether the call about to process {@code count} values on the guarded path is to be measured: then the caller
+   * wraps it in {@link #begin()} / {@link #end}; else the values are counted here. The caller asked {@link #ok()} first.
+   * Use: {@code if (guard.due(n)) { long t = guard.begin(); call(); guard.end(t); } else call();}
+   */
+  public boolean due(long count) {
+    values += count;
+    return ALLOCATIONS != null && values >= nextCheck;
+  }
+
+  /** The thread's allocated bytes before a measured call. */
+  public long begin() { return ALLOCATIONS.getThreadAllocatedBytes(Thread.currentThread().getId()); }
+
+  /** After a measured call: notes whether it allocated; the next check comes at twice the values. */
+  public void end(long before) {
+    nextCheck = Math.max(nextCheck, values) * 2;
+    noteMeasuredCall(ALLOCATIONS.getThreadAllocatedBytes(Thread.currentThread().getId()) - before);
+  }
+
+  /** The guard's decision from one measured call: it allocated {@code bytes}. */
+  void noteMeasuredCall(long bytes) {
+    strikes = bytes > 0 ? strikes + 1 : 0;
+    if (strikes >= 2) boxed = true;
+  }
+
+  /** For tests: forget the decision and start counting again. */
+  void reset() {
+    boxed = false;
+    strikes = 0;
+    values = 0;
+    nextCheck = 1L << FIRST_CHECK_LOG2;
+  }
+
+  @Override
+  public String toString() { return name + (boxed ? " (switched off: the JIT boxed its vectors)" : ""); }
+}
