@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Correctness on a Raspberry Pi 4's CPU (Cortex-A72, aarch64, Debian's OpenJDK 17) under QEMU emulation:
-#   bench/scripts/pi4-check.sh [--quick | --goldens-only | --classes io.kompakt.ops.common.SparseKernelsTest,...]
+#   bench/scripts/pi4-check.sh [--quick | --goldens-only | --classes io.kompakt.ops.sparse.SparseKernelsTest,...]
 # 1. the kernel tests of ops/ (JUnit's console launcher on the emulated JVM; --quick: the conv/dense ones only;
 #    --classes: those test classes only),
 # 2. golden runs: shared models on their golden inputs, outputs compared with ../shared/golden-tflm (byte for byte)

@@ -12,7 +12,7 @@ import io.kompakt.engine.edit.ModelWriter;
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.run.Interpreter;
 import io.kompakt.engine.run.RuntimeTensor;
-import io.kompakt.ops.common.SparseSupport;
+import io.kompakt.ops.sparse.SparseSupport;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

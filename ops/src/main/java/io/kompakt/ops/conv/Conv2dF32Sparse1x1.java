@@ -3,8 +3,8 @@ package io.kompakt.ops.conv;
 import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.Parallel;
 import io.kompakt.engine.run.RuntimeTensor;
-import io.kompakt.ops.common.SparseGemmF32;
-import io.kompakt.ops.common.SparseSupport;
+import io.kompakt.ops.sparse.SparseGemmF32;
+import io.kompakt.ops.sparse.SparseSupport;
 import io.kompakt.ops.common.VectorSupport;
 
 /**

@@ -4,10 +4,10 @@ import io.kompakt.engine.run.OpContext;
 import io.kompakt.engine.run.Parallel;
 import io.kompakt.engine.run.RuntimeTensor;
 import io.kompakt.ops.common.IntAsFloat;
-import io.kompakt.ops.common.SparseGemmF32;
-import io.kompakt.ops.common.SparseGemmInt8;
-import io.kompakt.ops.common.SparseSupport;
-import io.kompakt.ops.common.SparseWeights;
+import io.kompakt.ops.sparse.SparseGemmF32;
+import io.kompakt.ops.sparse.SparseGemmInt8;
+import io.kompakt.ops.sparse.SparseSupport;
+import io.kompakt.ops.sparse.SparseWeights;
 import io.kompakt.ops.common.VectorSupport;
 
 /**

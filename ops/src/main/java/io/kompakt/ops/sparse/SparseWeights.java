@@ -1,4 +1,4 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
 /**
  * A constant weight matrix [n][k] (n outputs, k inputs; FULLY_CONNECTED's [units][depth], a 1x1 filter's

@@ -1,6 +1,7 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
 import io.kompakt.engine.run.Parallel;
+import io.kompakt.ops.common.QuantMath;
 
 /**
  * The integer form of {@link SparseGemmF32} (int8 or uint8 activations and weights): per row r and output o,

@@ -1,10 +1,14 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kompakt.engine.run.Parallel;
+import io.kompakt.ops.common.FastKernelChecks;
+import io.kompakt.ops.common.IntAsFloat;
+import io.kompakt.ops.common.QuantMath;
+import io.kompakt.ops.common.VectorSupport;
 import io.kompakt.ops.conv.Conv2dF32Sparse1x1;
 import io.kompakt.ops.conv.Conv2dInt8Reference;
 import io.kompakt.ops.conv.Conv2dInt8Sparse1x1;

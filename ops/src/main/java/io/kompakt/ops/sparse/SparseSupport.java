@@ -1,5 +1,6 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
+import io.kompakt.ops.common.IntAsFloat;
 import java.util.Locale;
 
 /**

@@ -1,4 +1,4 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
 /**
  * A constant float weight matrix [n][k] (n outputs, k inputs) cut into blocks of {@code width} consecutive outputs,

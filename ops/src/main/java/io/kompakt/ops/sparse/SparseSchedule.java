@@ -1,4 +1,4 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
 import io.kompakt.engine.run.Parallel;
 import java.util.concurrent.atomic.AtomicIntegerArray;

@@ -1,6 +1,8 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
 import io.kompakt.engine.run.Parallel;
+import io.kompakt.ops.common.IntAsFloat;
+import io.kompakt.ops.common.VectorSupport;
 
 /**
  * {@code out[r][o] = clamp(bias[o] + sum over the nonzero weights w[o][i] of in[r][i] * w[o][i])} for rows r (pixels of a

@@ -1,4 +1,4 @@
-package io.kompakt.ops.common;
+package io.kompakt.ops.sparse;
 
 import io.kompakt.engine.run.Parallel;
 import jdk.incubator.vector.FloatVector;
