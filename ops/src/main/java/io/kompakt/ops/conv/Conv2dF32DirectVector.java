@@ -6,9 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * CONV_2D of any filter size, stride, dilation and padding with the Vector API, directly over (ky, kx, ic). Register
- * tile: 4 neighbouring output pixels of a row x 2 vectors of output channels (8 pixels x 1 vector where all output
- * channels fit in one vector), for pixels whose taps are all inside the input along x; pixels near the left and right
- * borders go one at a time. Both add the taps of an output element in
+ * tile: 4 neighbouring output pixels of a row x 2 vectors of output channels, for pixels whose taps are all inside the
+ * input along x; pixels near the left and right borders go one at a time. Both add the taps of an output element in
  * the same (ky, kx, ic) order with fused multiply-adds, so an element's value does not depend on the path.
  * Work items: (output row, output-channel block of 2 vectors).
  *
@@ -23,16 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
-  private static final int WIDE = 2 * L;
+  private static final int WIDTH = 2 * L;
   /** Floats per scratch slot: a block and 64 bytes, so threads' slots never share a cache line. */
-  private static final int SLOT = WIDE + 16;
-  /**
-   * Output channels per block: two vectors, or one where all the output channels fit in one (the first layers of
-   * narrow MobileNets: 8 or 16 channels would leave three quarters or half of two 512-bit vectors idle); such blocks
-   * take a tile of 8 pixels x 1 vector.
-   */
-  private final int width;
-  private final boolean narrow;
+  private static final int SLOT = WIDTH + 16;
 
   private final int inH, inW, inC, outH, outW, outC, kH, sH, sW, padTop, padLeft;
   private final int blocks, items, grain, taps, interior0, interior1;
@@ -70,11 +62,9 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     padTop = g.padTop();
     padLeft = g.padLeft();
     taps = kH * kW * inC;
-    narrow = outC <= L;
-    width = narrow ? L : WIDE;
-    blocks = Conv2dF32Fast.blocks(outC, width);
+    blocks = Conv2dF32Fast.blocks(outC, WIDTH);
     items = g.batch() * outH * blocks;
-    grain = Conv2dF32Fast.grain((long) outW * taps * width);
+    grain = Conv2dF32Fast.grain((long) outW * taps * WIDTH);
     yLo = Conv2dF32Fast.firstTap(outH, inH, kH, sH, g.dilationH(), padTop);
     yHi = Conv2dF32Fast.endTap(outH, inH, kH, sH, g.dilationH(), padTop);
     int[] xLo = Conv2dF32Fast.firstTap(outW, inW, kW, sW, g.dilationW(), padLeft);
@@ -113,13 +103,13 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
         for (int kx = ranges.get(r)[0]; kx < ranges.get(r)[1]; kx++) {
           for (int ic = 0; ic < inC; ic++, e++) {
             tapIn[e] = (ky * g.dilationH() * inW + kx * g.dilationW()) * inC + ic;
-            tapW[e] = ((ky * kW + kx) * inC + ic) * width;
+            tapW[e] = ((ky * kW + kx) * inC + ic) * WIDTH;
           }
         }
       }
     }
-    w = Conv2dF32Fast.packFilter(g, filter, fOff, width);
-    this.bias = Conv2dF32Fast.packBias(bias, bOff, outC, width);
+    w = Conv2dF32Fast.packFilter(g, filter, fOff, WIDTH);
+    this.bias = Conv2dF32Fast.packBias(bias, bOff, outC, WIDTH);
     this.tail = new float[g.batch() * outH * SLOT];
     this.min = min;
     this.max = max;
@@ -144,12 +134,6 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     for (int item = from; item < to; item++) {
       int row = item / blocks, blk = item - row * blocks;
       int ox = 0;
-      if (narrow) {
-        for (; ox < interior0; ox++) pixel1(row, ox);
-        for (; ox + 8 <= interior1; ox += 8) tile8(row, ox);
-        for (; ox < outW; ox++) pixel1(row, ox);
-        continue;
-      }
       for (; ox < interior0; ox++) pixel(row, ox, blk);
       for (; ox + 4 <= interior1; ox += 4) tile4(row, ox, blk);
       for (; ox < outW; ox++) pixel(row, ox, blk);
@@ -164,7 +148,7 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     int b = row / outH, oy = row - b * outH, table = xTable[ox], per = tableRow[table];
     int e0 = tableStart[table] + yLo[oy] * per, e1 = tableStart[table] + Math.max(yLo[oy], yHi[oy]) * per;
     int p0 = inOff + ((b * inH + oy * sH - padTop) * inW + ox * sW - padLeft) * inC, p1 = p0 + step, p2 = p1 + step, p3 = p2 + step;
-    int oc0 = blk * width, wBlock = blk * taps * width;
+    int oc0 = blk * WIDTH, wBlock = blk * taps * WIDTH;
     FloatVector b0 = FloatVector.fromArray(S, bias, oc0), b1 = FloatVector.fromArray(S, bias, oc0 + L);
     FloatVector a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
     for (int e = e0; e < e1; e++) {
@@ -186,7 +170,7 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     int o = outOff + (row * outW + ox) * outC + oc0;
     final float[] out = this.out;
     final float min = this.min, max = this.max;
-    if (outC - oc0 >= width) {
+    if (outC - oc0 >= WIDTH) {
       a00.max(min).min(max).intoArray(out, o);
       a01.max(min).min(max).intoArray(out, o + L);
       a10.max(min).min(max).intoArray(out, o + outC);
@@ -221,7 +205,7 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     int b = row / outH, oy = row - b * outH, table = xTable[ox], per = tableRow[table];
     int e0 = tableStart[table] + yLo[oy] * per, e1 = tableStart[table] + Math.max(yLo[oy], yHi[oy]) * per;
     int p0 = inOff + ((b * inH + oy * sH - padTop) * inW + ox * sW - padLeft) * inC;
-    int oc0 = blk * width, wBlock = blk * taps * width;
+    int oc0 = blk * WIDTH, wBlock = blk * taps * WIDTH;
     FloatVector a0 = FloatVector.fromArray(S, bias, oc0), a1 = FloatVector.fromArray(S, bias, oc0 + L);
     for (int e = e0; e < e1; e++) {
       int k = wBlock + tapW[e];
@@ -230,7 +214,7 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
       a1 = FloatVector.fromArray(S, w, k + L).fma(x, a1);
     }
     int o = outOff + (row * outW + ox) * outC + oc0;
-    if (outC - oc0 >= width) {
+    if (outC - oc0 >= WIDTH) {
       a0.max(min).min(max).intoArray(out, o);
       a1.max(min).min(max).intoArray(out, o + L);
     } else {
@@ -238,81 +222,6 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
       a0.max(min).min(max).intoArray(tail, t);
       a1.max(min).min(max).intoArray(tail, t + L);
       System.arraycopy(tail, t, out, o, outC - oc0);
-    }
-  }
-
-  /** One-vector blocks (all output channels in one): output pixels (row, ox .. ox + 7), taps inside along x. */
-  private void tile8(int row, int ox) {
-    final float[] in = this.in, w = this.w;
-    final int[] tapIn = this.tapIn, tapW = this.tapW;
-    final int step = sW * inC;
-    int b = row / outH, oy = row - b * outH, table = xTable[ox], per = tableRow[table];
-    int e0 = tableStart[table] + yLo[oy] * per, e1 = tableStart[table] + Math.max(yLo[oy], yHi[oy]) * per;
-    int p0 = inOff + ((b * inH + oy * sH - padTop) * inW + ox * sW - padLeft) * inC;
-    FloatVector a0 = FloatVector.fromArray(S, bias, 0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (int e = e0; e < e1; e++) {
-      int d = p0 + tapIn[e];
-      FloatVector wv = FloatVector.fromArray(S, w, tapW[e]);
-      a0 = wv.fma(FloatVector.broadcast(S, in[d]), a0);
-      a1 = wv.fma(FloatVector.broadcast(S, in[d + step]), a1);
-      a2 = wv.fma(FloatVector.broadcast(S, in[d + 2 * step]), a2);
-      a3 = wv.fma(FloatVector.broadcast(S, in[d + 3 * step]), a3);
-      a4 = wv.fma(FloatVector.broadcast(S, in[d + 4 * step]), a4);
-      a5 = wv.fma(FloatVector.broadcast(S, in[d + 5 * step]), a5);
-      a6 = wv.fma(FloatVector.broadcast(S, in[d + 6 * step]), a6);
-      a7 = wv.fma(FloatVector.broadcast(S, in[d + 7 * step]), a7);
-    }
-    final float[] out = this.out;
-    final float min = this.min, max = this.max;
-    final int outC = this.outC, o = outOff + (row * outW + ox) * outC;
-    if (outC == L) {
-      a0.max(min).min(max).intoArray(out, o);
-      a1.max(min).min(max).intoArray(out, o + outC);
-      a2.max(min).min(max).intoArray(out, o + 2 * outC);
-      a3.max(min).min(max).intoArray(out, o + 3 * outC);
-      a4.max(min).min(max).intoArray(out, o + 4 * outC);
-      a5.max(min).min(max).intoArray(out, o + 5 * outC);
-      a6.max(min).min(max).intoArray(out, o + 6 * outC);
-      a7.max(min).min(max).intoArray(out, o + 7 * outC);
-    } else {
-      // fewer channels than lanes: through this row's scratch slot (JDK 17 allocates in masked stores)
-      final float[] tail = this.tail;
-      final int t = row * SLOT;
-      a0.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o, outC);
-      a1.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o + outC, outC);
-      a2.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o + 2 * outC, outC);
-      a3.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o + 3 * outC, outC);
-      a4.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o + 4 * outC, outC);
-      a5.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o + 5 * outC, outC);
-      a6.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o + 6 * outC, outC);
-      a7.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o + 7 * outC, outC);
-    }
-  }
-
-  /** One-vector blocks: one output pixel over its valid taps. */
-  private void pixel1(int row, int ox) {
-    final float[] in = this.in, w = this.w;
-    final int[] tapIn = this.tapIn, tapW = this.tapW;
-    int b = row / outH, oy = row - b * outH, table = xTable[ox], per = tableRow[table];
-    int e0 = tableStart[table] + yLo[oy] * per, e1 = tableStart[table] + Math.max(yLo[oy], yHi[oy]) * per;
-    int p0 = inOff + ((b * inH + oy * sH - padTop) * inW + ox * sW - padLeft) * inC;
-    FloatVector a = FloatVector.fromArray(S, bias, 0);
-    for (int e = e0; e < e1; e++) a = FloatVector.fromArray(S, w, tapW[e]).fma(FloatVector.broadcast(S, in[p0 + tapIn[e]]), a);
-    int o = outOff + (row * outW + ox) * outC;
-    if (outC == L) {
-      a.max(min).min(max).intoArray(out, o);
-    } else {
-      int t = row * SLOT;
-      a.max(min).min(max).intoArray(tail, t);
-      System.arraycopy(tail, t, out, o, outC);
     }
   }
 }
