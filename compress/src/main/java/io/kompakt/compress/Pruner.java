@@ -48,8 +48,8 @@ public final class Pruner {
   /** The sparsity structure. */
   public record Structure(String name, int n, int m, int blockFirst, int blockLast) {
     public static final Structure UNSTRUCTURED = new Structure("unstructured", 0, 0, 1, 1);
-    public static final Structure BLOCK_1X4 = new Structure("block1x4", 0, 0, 1, 4);
-    public static final Structure BLOCK_4X1 = new Structure("block4x1", 0, 0, 4, 1);
+    public static final Structure BLOCK_1X4 = block(1, 4);
+    public static final Structure BLOCK_4X1 = block(4, 1);
 
     /** N of every M kept. */
     public static Structure nOfM(int n, int m) {
@@ -74,8 +74,6 @@ public final class Pruner {
     public static Structure parse(String s) {
       String l = s.trim().toLowerCase(Locale.ROOT);
       if (l.equals("unstructured")) return UNSTRUCTURED;
-      if (l.equals("block1x4")) return BLOCK_1X4;
-      if (l.equals("block4x1")) return BLOCK_4X1;
       java.util.regex.Matcher b = java.util.regex.Pattern.compile("block(\\d{1,2})x(\\d{1,2})").matcher(l);
       if (b.matches()) return block(Integer.parseInt(b.group(1)), Integer.parseInt(b.group(2)));
       int c = l.indexOf(':');

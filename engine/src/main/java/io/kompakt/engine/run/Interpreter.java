@@ -274,7 +274,7 @@ public final class Interpreter implements AutoCloseable {
     int[] first = new int[tensors.length], last = new int[tensors.length];
     Arrays.fill(first, Integer.MAX_VALUE);
     Arrays.fill(last, -1);
-    for (int i : graph.inputs()) { first[i] = -1; last[i] = Math.max(last[i], -1); }
+    for (int i : graph.inputs()) { first[i] = -1; last[i] = n; }
     Map<Integer, Integer> opPos = new HashMap<>();
     for (int p = 0; p < n; p++) opPos.put(kernelOps[p], p);
     for (Operator op : graph.operators()) {
@@ -284,7 +284,6 @@ public final class Interpreter implements AutoCloseable {
       for (int t : op.outputs()) { first[t] = Math.min(first[t], p); last[t] = Math.max(last[t], p); }
     }
     for (int i : graph.outputs()) { last[i] = n; if (first[i] == Integer.MAX_VALUE) first[i] = -1; }
-    for (int i : graph.inputs()) last[i] = n;
     Map<RuntimeTensor.Storage, List<ArenaPlanner.Request>> byStorage = new EnumMap<>(RuntimeTensor.Storage.class);
     for (int i = 0; i < tensors.length; i++) {
       RuntimeTensor t = tensors[i];

@@ -45,6 +45,18 @@ public final class Parallel implements AutoCloseable {
 
   public int threads() { return threads; }
 
+  /** {@code parallel.forRange(n, grain, body)}, or inline on the calling thread when there is no pool. */
+  public static void run(Parallel parallel, int n, int grain, Body body) {
+    if (parallel == null) {
+      if (n > 0) body.run(0, n);
+    } else {
+      parallel.forRange(n, grain, body);
+    }
+  }
+
+  /** Items per chunk so that a chunk holds some 64k multiply-adds (a hand-off between threads costs microseconds). */
+  public static int grain(long macsPerItem) { return (int) Math.max(1, Math.min(1 << 20, 65536 / Math.max(1, macsPerItem))); }
+
   /**
    * Runs {@code body} over [0, n) in chunks of at least {@code grain} items, on every thread, and returns when all
    * items are done. With one thread, or little work, runs inline.

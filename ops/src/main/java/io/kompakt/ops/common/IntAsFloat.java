@@ -172,13 +172,7 @@ public final class IntAsFloat {
       }
     }
 
-    private void forRange(int items, Parallel.Body body) {
-      if (parallel == null || items < 2) {
-        if (items > 0) body.run(0, items);
-      } else {
-        parallel.forRange(items, 1, body);
-      }
-    }
+    private void forRange(int items, Parallel.Body body) { Parallel.run(parallel, items, 1, body); }
 
     private void convert(int from, int to) {
       final byte[] in = this.in;

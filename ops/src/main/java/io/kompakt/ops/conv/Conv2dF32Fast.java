@@ -98,17 +98,11 @@ public final class Conv2dF32Fast {
 
   static int blocks(int n, int width) { return (n + width - 1) / width; }
 
-  /** Items per chunk so that a chunk holds some 64k multiply-adds (thread hand-off costs microseconds). */
-  static int grain(long macsPerItem) { return (int) Math.max(1, Math.min(1 << 20, 65536 / Math.max(1, macsPerItem))); }
+  /** {@link Parallel#grain}. */
+  static int grain(long macsPerItem) { return Parallel.grain(macsPerItem); }
 
-  /** {@code parallel.forRange}, or inline without a pool. */
-  static void forRange(Parallel parallel, int n, int grain, Parallel.Body body) {
-    if (parallel == null) {
-      if (n > 0) body.run(0, n);
-    } else {
-      parallel.forRange(n, grain, body);
-    }
-  }
+  /** {@link Parallel#run}. */
+  static void forRange(Parallel parallel, int n, int grain, Parallel.Body body) { Parallel.run(parallel, n, grain, body); }
 
   /** Per output coordinate, the first valid tap: the least k with 0 <= o*stride - pad + k*dilation. */
   static int[] firstTap(int out, int in, int k, int stride, int dilation, int pad) {

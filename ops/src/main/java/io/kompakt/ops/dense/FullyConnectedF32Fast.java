@@ -70,14 +70,10 @@ public final class FullyConnectedF32Fast {
 
   static int blocks(int n, int width) { return (n + width - 1) / width; }
 
-  /** Items per chunk so that a chunk holds some 64k multiply-adds. */
-  static int grain(long macsPerItem) { return (int) Math.max(1, Math.min(1 << 20, 65536 / Math.max(1, macsPerItem))); }
+  /** {@link Parallel#grain}. */
+  static int grain(long macsPerItem) { return Parallel.grain(macsPerItem); }
 
-  static void forRange(Parallel parallel, int n, int grain, Parallel.Body body) {
-    if (parallel == null) {
-      if (n > 0) body.run(0, n);
-    } else {
-      parallel.forRange(n, grain, body);
-    }
-  }
+  /** {@link Parallel#run}. */
+  static void forRange(Parallel parallel, int n, int grain, Parallel.Body body) { Parallel.run(parallel, n, grain, body); }
+
 }

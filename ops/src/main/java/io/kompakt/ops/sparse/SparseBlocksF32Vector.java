@@ -53,7 +53,7 @@ final class SparseBlocksF32Vector implements SparseGemmF32.Kernel {
     int rowBlocks = (rows + ROWS - 1) / ROWS;
     this.items = rowBlocks * blocks;
     long perItem = (long) Math.min(rows, ROWS) * Math.max(1, b.start[blocks] / Math.max(1, blocks)) * L;
-    this.grain = (int) Math.max(1, Math.min(1 << 20, 65536 / Math.max(1, perItem)));
+    this.grain = Parallel.grain(perItem);
     this.tail = new float[rowBlocks * SLOT];
     this.min = min;
     this.max = max;
@@ -67,8 +67,7 @@ final class SparseBlocksF32Vector implements SparseGemmF32.Kernel {
     this.out = out;
     this.outOff = outOff;
     try {
-      if (parallel == null) body.run(0, items);
-      else parallel.forRange(items, grain, body);
+      Parallel.run(parallel, items, grain, body);
     } finally {
       this.in = null;
       this.out = null;

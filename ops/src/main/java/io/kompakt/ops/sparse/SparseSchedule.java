@@ -32,8 +32,7 @@ final class SparseSchedule {
 
   /** Runs {@code body} over all work items, on the calling thread or split over {@code parallel}. */
   void run(Parallel parallel, Parallel.Body body) {
-    if (parallel == null) body.run(0, items);
-    else parallel.forRange(items, grain, body);
+    Parallel.run(parallel, items, grain, body);
   }
 
   /** A free buffer slot, or -1 when every slot is taken (the caller then uses buffers of its own). */
