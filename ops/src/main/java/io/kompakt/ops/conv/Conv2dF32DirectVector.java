@@ -9,7 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * tile: 4 neighbouring output pixels of a row x 2 vectors of output channels, for pixels whose taps are all inside the
  * input along x; pixels near the left and right borders go one at a time. Both add the taps of an output element in
  * the same (ky, kx, ic) order with fused multiply-adds, so an element's value does not depend on the path.
- * Work items: (output row, output-channel block of 2 vectors).
+ * Work items: (output row, output-channel block of 2 vectors). A last, partial block is stored as in
+ * {@link Conv2dF32Gemm1x1Vector}: without masks, whole vectors running over into the next pixels of the row where
+ * there is a single block ({@link #reach}), the row's last pixels through a scratch slot.
  *
  * <p>The taps of a pixel are one flat loop over a table made at prepare: per distinct range of valid kx (one for the
  * interior, a few at the borders), every (ky, kx, ic) with its input offset from the pixel's tap (0, 0) and its weight
@@ -28,6 +30,8 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
 
   private final int inH, inW, inC, outH, outW, outC, kH, sH, sW, padTop, padLeft;
   private final int blocks, items, grain, taps, interior0, interior1;
+  /** As in {@link Conv2dF32Gemm1x1Vector}: following pixels a pixel's whole-vector stores run into, or -1. */
+  private final int reach;
   private final int[] yLo, yHi;
   /** Per output column: its tap table; per table: first entry and entries per filter row. */
   private final int[] xTable, tableStart, tableRow;
@@ -64,6 +68,7 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     taps = kH * kW * inC;
     blocks = Conv2dF32Fast.blocks(outC, WIDTH);
     items = g.batch() * outH * blocks;
+    reach = blocks == 1 && outC != L && outC != WIDTH ? ((outC < L ? L : WIDTH) - 1) / outC : -1;
     grain = Conv2dF32Fast.grain((long) outW * taps * WIDTH);
     yLo = Conv2dF32Fast.firstTap(outH, inH, kH, sH, g.dilationH(), padTop);
     yHi = Conv2dF32Fast.endTap(outH, inH, kH, sH, g.dilationH(), padTop);
@@ -179,6 +184,28 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
       a21.max(min).min(max).intoArray(out, o + 2 * outC + L);
       a30.max(min).min(max).intoArray(out, o + 3 * outC);
       a31.max(min).min(max).intoArray(out, o + 3 * outC + L);
+    } else if (outC - oc0 == L) {
+      a00.max(min).min(max).intoArray(out, o);
+      a10.max(min).min(max).intoArray(out, o + outC);
+      a20.max(min).min(max).intoArray(out, o + 2 * outC);
+      a30.max(min).min(max).intoArray(out, o + 3 * outC);
+    } else if (reach > 0 && ox + 4 + reach <= outW) {
+      // one narrow block: whole vectors run over into the next pixels, which are written afterwards (pixel order)
+      if (outC < L) {
+        a00.max(min).min(max).intoArray(out, o);
+        a10.max(min).min(max).intoArray(out, o + outC);
+        a20.max(min).min(max).intoArray(out, o + 2 * outC);
+        a30.max(min).min(max).intoArray(out, o + 3 * outC);
+      } else {
+        a00.max(min).min(max).intoArray(out, o);
+        a01.max(min).min(max).intoArray(out, o + L);
+        a10.max(min).min(max).intoArray(out, o + outC);
+        a11.max(min).min(max).intoArray(out, o + outC + L);
+        a20.max(min).min(max).intoArray(out, o + 2 * outC);
+        a21.max(min).min(max).intoArray(out, o + 2 * outC + L);
+        a30.max(min).min(max).intoArray(out, o + 3 * outC);
+        a31.max(min).min(max).intoArray(out, o + 3 * outC + L);
+      }
     } else {
       // partial block: through this item's slot of the scratch array (JDK 17 allocates in masked stores)
       final float[] tail = this.tail;
@@ -214,9 +241,11 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
       a1 = FloatVector.fromArray(S, w, k + L).fma(x, a1);
     }
     int o = outOff + (row * outW + ox) * outC + oc0;
-    if (outC - oc0 >= WIDTH) {
+    if (outC - oc0 >= WIDTH || reach > 0 && ox + 1 + reach <= outW) {
       a0.max(min).min(max).intoArray(out, o);
-      a1.max(min).min(max).intoArray(out, o + L);
+      if (outC - oc0 > L) a1.max(min).min(max).intoArray(out, o + L);
+    } else if (outC - oc0 == L) {
+      a0.max(min).min(max).intoArray(out, o);
     } else {
       int t = row * SLOT;
       a0.max(min).min(max).intoArray(tail, t);
