@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Integer models against TFLite's reference kernels (../shared/golden-tflm): byte for byte. uint8 models, which
+ * Integer models against TFLite's reference kernels (../shared/golden-tflm): byte for byte, with Kompakt's reference
+ * kernels and with its fast ones. uint8 models, which
  * only ../golden has (XNNPACK's rounding): top-1 equal on every image case, unit differences printed.
  */
 class GoldenIntegerTest {
@@ -53,8 +54,12 @@ class GoldenIntegerTest {
   }
 
   static Interpreter run(String model, Path inputs) throws IOException {
+    return run(model, inputs, Interpreter.Kernels.REFERENCE);
+  }
+
+  static Interpreter run(String model, Path inputs, Interpreter.Kernels kernels) throws IOException {
     Interpreter it = new Interpreter(Model.load(Shared.resolve("models").resolve(model + ".tflite")),
-        new Interpreter.Options().setKernels(Interpreter.Kernels.REFERENCE));
+        new Interpreter.Options().setKernels(kernels).setNumThreads(kernels == Interpreter.Kernels.REFERENCE ? 1 : 2));
     for (int i = 0; i < it.getInputTensorCount(); i++) TensorFiles.read(inputs.resolve("input_" + i + ".bin"), it.getInputTensor(i));
     it.invoke();
     return it;
@@ -64,7 +69,14 @@ class GoldenIntegerTest {
   @MethodSource("tflmCases")
   void matchesReferenceKernelsByteForByte(String model, String caseName) throws Exception {
     assumeTrue(Shared.available(), Shared.SKIP_MESSAGE);
-    try (Interpreter it = run(model, inputDir(model, caseName))) {
+    // Kompakt's reference kernels, then its fast ones (Vector API where present, two threads)
+    for (Interpreter.Kernels kernels : new Interpreter.Kernels[] {Interpreter.Kernels.REFERENCE, Interpreter.Kernels.AUTO}) {
+      check(model, caseName, kernels);
+    }
+  }
+
+  private static void check(String model, String caseName, Interpreter.Kernels kernels) throws Exception {
+    try (Interpreter it = run(model, inputDir(model, caseName), kernels)) {
       for (int o = 0; o < it.getOutputTensorCount(); o++) {
         byte[] want = Files.readAllBytes(Shared.resolve("golden-tflm").resolve(model).resolve(caseName).resolve("output_" + o + ".bin"));
         byte[] got = TensorFiles.bytes(it.getOutputTensor(o));
@@ -75,7 +87,7 @@ class GoldenIntegerTest {
             int a = t.type == TensorType.UINT8 ? want[i] & 0xFF : want[i], b = t.type == TensorType.UINT8 ? got[i] & 0xFF : got[i];
             if (a != b) { diff++; max = Math.max(max, Math.abs(a - b)); if (first < 0) first = i; }
           }
-          throw new AssertionError(model + " " + caseName + " output " + o + ": " + diff + " values differ (max " + max
+          throw new AssertionError(model + " " + caseName + " (" + kernels + " kernels) output " + o + ": " + diff + " values differ (max " + max
               + " units, first at " + first + ")");
         }
       }

@@ -249,6 +249,7 @@ public final class Interpreter implements AutoCloseable {
           t.allocateOwn();
           t.constant = true;
         }
+        scratch.advance();
         k.run();
       } else {
         run.add(k);
@@ -366,11 +367,16 @@ public final class Interpreter implements AutoCloseable {
 
   private void runKernels() {
     OpObserver o = options.observer;
+    final SharedScratch scratch = this.scratch;
     if (o == null) {
-      for (Kernel k : kernels) k.run();
+      for (Kernel k : kernels) {
+        scratch.advance();
+        k.run();
+      }
       return;
     }
     for (int k = 0; k < kernels.length; k++) {
+      scratch.advance();
       kernels[k].run();
       o.afterOp(kernelOps[k], kernelOutputs[k]);
     }
@@ -395,6 +401,7 @@ public final class Interpreter implements AutoCloseable {
     if (nanos.length < kernels.length) throw new IllegalArgumentException("need " + kernels.length + " slots, got " + nanos.length);
     long t0 = System.nanoTime(), last = t0;
     for (int k = 0; k < kernels.length; k++) {
+      scratch.advance();
       kernels[k].run();
       long now = System.nanoTime();
       nanos[k] += now - last;

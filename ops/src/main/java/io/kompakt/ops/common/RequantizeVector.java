@@ -27,18 +27,19 @@ final class RequantizeVector {
 
   /**
    * Requantizes {@code pixels} rows of {@code r.channels} raw sums from {@code b[from * channels]} into {@code out}
-   * from {@code outOff + from * channels}; the channels beyond the last full vector by the scalar path. With a channel
+   * from {@code outOff + from * channels} (and, if not null, each value minus the zero point as a float into
+   * {@code values} from {@code from * channels}); the channels beyond the last full vector by the scalar path. With a channel
    * count that is not a multiple of the lanes ({@link Requantizer#period} set), the pixels are taken as one flat run
    * ({@link #runFlat}).
    */
-  static void run(Requantizer r, float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
+  static void run(Requantizer r, float[] b, int fromPixel, int toPixel, byte[] out, int outOff, float[] values) {
     if (r.period > 0) {
-      runFlat(r, b, fromPixel, toPixel, out, outOff);
+      runFlat(r, b, fromPixel, toPixel, out, outOff, values);
       return;
     }
     final int ch = r.channels, full = ch - ch % LANES;
     final int[] bias = r.bias, ls = r.leftShift, rs = r.rightShift, mh = r.mulHigh, ml = r.mulLow, mask = r.mask, thr = r.threshold;
-    final int zp = r.outZp, lo = r.actMin, hi = r.actMax;
+    final int zp = r.outZp, lo = r.actMin, hi = r.actMax, unZp = MAGIC_BITS - zp;
     for (int p = fromPixel; p < toPixel; p++) {
       int base = p * ch;
       for (int c = 0; c < full; c += LANES) {
@@ -61,8 +62,10 @@ final class RequantizeVector {
             .sub(high.and(IntVector.fromArray(I, mask, c))).lanewise(VectorOperators.LSHR, 31);
         IntVector q = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, rs, c)).add(up).add(zp).max(lo).min(hi);
         q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes().intoArray(out, outOff + base + c);
+        // q - zp as a float, exactly, through the magic number (|q - zp| <= 255)
+        if (values != null) q.add(unZp).reinterpretAsFloats().sub(MAGIC).intoArray(values, base + c);
       }
-      if (full < ch) r.scalar(b, base, full, ch, out, outOff + base);
+      if (full < ch) r.scalar(b, base, full, ch, out, outOff + base, values);
     }
   }
 
@@ -71,11 +74,11 @@ final class RequantizeVector {
    * (a multiple of the lanes) plus one vector. The arithmetic is {@link #run}'s, written out again: in a method of its
    * own that both loops call, JDK 17's C2 boxed the vectors (120 MB allocated per MobileNet V2 inference).
    */
-  private static void runFlat(Requantizer r, float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
+  private static void runFlat(Requantizer r, float[] b, int fromPixel, int toPixel, byte[] out, int outOff, float[] values) {
     final int ch = r.channels, period = r.period;
     final int[][] k = r.flat;
     final int[] bias = k[0], ls = k[1], mh = k[2], ml = k[3], mask = k[4], thr = k[5], rs = k[6];
-    final int zp = r.outZp, lo = r.actMin, hi = r.actMax;
+    final int zp = r.outZp, lo = r.actMin, hi = r.actMax, unZp = MAGIC_BITS - zp;
     int i = fromPixel * ch, j = i % period;
     final int end = toPixel * ch;
     for (; i + LANES <= end; i += LANES) {
@@ -98,12 +101,13 @@ final class RequantizeVector {
           .sub(high.and(IntVector.fromArray(I, mask, j))).lanewise(VectorOperators.LSHR, 31);
       IntVector q = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, rs, j)).add(up).add(zp).max(lo).min(hi);
       q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+      if (values != null) q.add(unZp).reinterpretAsFloats().sub(MAGIC).intoArray(values, i);
       j += LANES;
       if (j >= period) j -= period;
     }
     for (; i < end; i++) {
       int c = i % ch;
-      r.scalar(b, i - c, c, c + 1, out, outOff + i - c);
+      r.scalar(b, i - c, c, c + 1, out, outOff + i - c, values);
     }
   }
 }

@@ -96,34 +96,48 @@ public final class Requantizer {
 
   /** Requantizes pixels [from, to) of raw sums {@code b} (channels innermost) into {@code out} from {@code outOff}. */
   public void run(float[] b, int fromPixel, int toPixel, byte[] out, int outOff) {
+    run(b, fromPixel, toPixel, out, outOff, null);
+  }
+
+  /**
+   * As {@link #run(float[], int, int, byte[], int)}, and where {@code values} is not null also writes each output's
+   * integer value minus the output zero point, as a float, to {@code values[p * channels + c]} (for the next integer
+   * kernel, see {@link io.kompakt.engine.run.SharedScratch.Handoff}).
+   */
+  public void run(float[] b, int fromPixel, int toPixel, byte[] out, int outOff, float[] values) {
     if (vector && GUARD.ok()) {
       if (GUARD.due((long) (toPixel - fromPixel) * channels)) {
         long before = GUARD.begin();
-        RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);
+        RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff, values);
         GUARD.end(before);
         return;
       }
-      RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff);
+      RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff, values);
       return;
     }
-    for (int p = fromPixel; p < toPixel; p++) scalar(b, p * channels, 0, channels, out, outOff + p * channels);
+    for (int p = fromPixel; p < toPixel; p++) scalar(b, p * channels, 0, channels, out, outOff + p * channels, values);
   }
 
-  /** Channels [c0, c1) of the pixel whose sums start at {@code b[base]}, into {@code out[o + c]}. */
-  void scalar(float[] b, int base, int c0, int c1, byte[] out, int o) {
+  /**
+   * Channels [c0, c1) of the pixel whose sums start at {@code b[base]}, into {@code out[o + c]} (and, if not null,
+   * {@code values[base + c]}).
+   */
+  void scalar(float[] b, int base, int c0, int c1, byte[] out, int o, float[] values) {
     if (inRange) {
       // QuantMath.multiplyByQuantizedMultiplier with the per-channel shifts and masks precomputed
       for (int c = c0; c < c1; c++) {
         int high = QuantMath.saturatingRoundingDoublingHighMul(((int) b[base + c] + bias[c]) << leftShift[c], multiplier[c]);
-        int v = QuantMath.roundingDivideByPOT(high, rightShift[c], mask[c]) + outZp;
-        out[o + c] = (byte) Math.min(Math.max(v, actMin), actMax);
+        int v = Math.min(Math.max(QuantMath.roundingDivideByPOT(high, rightShift[c], mask[c]) + outZp, actMin), actMax);
+        out[o + c] = (byte) v;
+        if (values != null) values[base + c] = v - outZp;
       }
       return;
     }
     for (int c = c0; c < c1; c++) {
       int acc = (int) b[base + c] + bias[c];
-      int v = QuantMath.multiplyByQuantizedMultiplier(acc, multiplier[c], shift[c]) + outZp;
-      out[o + c] = (byte) Math.min(Math.max(v, actMin), actMax);
+      int v = Math.min(Math.max(QuantMath.multiplyByQuantizedMultiplier(acc, multiplier[c], shift[c]) + outZp, actMin), actMax);
+      out[o + c] = (byte) v;
+      if (values != null) values[base + c] = v - outZp;
     }
   }
 }
