@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
 /** {@code kompakt bench MODEL}: latency distribution, memory and per-op profile, like TFLite's benchmark_model. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Times a model on seeded random inputs: init (load + prepare) and first-inference time, then warm-up",
-        "runs and timed runs; prints min/median/mean/p90/max/std, the arena, the process's peak memory and a per-op profile."})
+        "runs and timed runs; prints min/median/mean/p90/max/std, the arena, the process's peak memory and a per-op profile",
+        "(taken from as many profiled runs after the timed ones, so that reading the clock after every op does not count in the latency)."})
 final class BenchCommand implements Callable<Integer> {
   @Parameters(paramLabel = "MODEL", description = "the .tflite file")
   Path model;
