@@ -175,7 +175,10 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     int o = outOff + (row * outW + ox) * outC + oc0;
     final float[] out = this.out;
     final float min = this.min, max = this.max;
-    if (outC - oc0 >= WIDTH) {
+    // a whole block; or a single narrow block (under two vectors of channels) whose stores run over into the next
+    // pixels of this work item, written afterwards in pixel order
+    boolean runOver = reach > 0 && ox + 4 + reach <= outW;
+    if (outC - oc0 >= WIDTH || runOver && outC > L) {
       a00.max(min).min(max).intoArray(out, o);
       a01.max(min).min(max).intoArray(out, o + L);
       a10.max(min).min(max).intoArray(out, o + outC);
@@ -184,28 +187,11 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
       a21.max(min).min(max).intoArray(out, o + 2 * outC + L);
       a30.max(min).min(max).intoArray(out, o + 3 * outC);
       a31.max(min).min(max).intoArray(out, o + 3 * outC + L);
-    } else if (outC - oc0 == L) {
+    } else if (outC - oc0 == L || runOver) {
       a00.max(min).min(max).intoArray(out, o);
       a10.max(min).min(max).intoArray(out, o + outC);
       a20.max(min).min(max).intoArray(out, o + 2 * outC);
       a30.max(min).min(max).intoArray(out, o + 3 * outC);
-    } else if (reach > 0 && ox + 4 + reach <= outW) {
-      // one narrow block: whole vectors run over into the next pixels, which are written afterwards (pixel order)
-      if (outC < L) {
-        a00.max(min).min(max).intoArray(out, o);
-        a10.max(min).min(max).intoArray(out, o + outC);
-        a20.max(min).min(max).intoArray(out, o + 2 * outC);
-        a30.max(min).min(max).intoArray(out, o + 3 * outC);
-      } else {
-        a00.max(min).min(max).intoArray(out, o);
-        a01.max(min).min(max).intoArray(out, o + L);
-        a10.max(min).min(max).intoArray(out, o + outC);
-        a11.max(min).min(max).intoArray(out, o + outC + L);
-        a20.max(min).min(max).intoArray(out, o + 2 * outC);
-        a21.max(min).min(max).intoArray(out, o + 2 * outC + L);
-        a30.max(min).min(max).intoArray(out, o + 3 * outC);
-        a31.max(min).min(max).intoArray(out, o + 3 * outC + L);
-      }
     } else {
       // partial block: through this item's slot of the scratch array (JDK 17 allocates in masked stores)
       final float[] tail = this.tail;
