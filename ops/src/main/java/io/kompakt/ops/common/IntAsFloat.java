@@ -145,7 +145,7 @@ public final class IntAsFloat {
     private final int outZp;
     /** Whether runs offer their output as floats to the next kernel (until an offer goes untaken). */
     private boolean offer = HANDOFF;
-    /** Where this run's requantization writes its outputs as floats, or null. */
+    /** Where this run's requantization writes its outputs as floats. */
     private float[] offered;
     private final Parallel.Body convert = this::convert, requantize = this::requantize;
     private byte[] in, out;
@@ -185,7 +185,9 @@ public final class IntAsFloat {
         if (!scratch.take(in, inOff, inSize, inZp, unsigned, a)) forRange((inSize + CHUNK - 1) / CHUNK, convert);
         kernel.run(a, 0, b, 0);
         if (offer && handoff.offeredInVain()) offer = false;
-        this.offered = offer ? a : null;
+        // the requantization always writes its floats (into the input buffer, free by then): a loop whose vector store
+        // depends on a null check made JDK 17's C2 box the vectors in some JVMs
+        this.offered = a;
         int perItem = Math.max(1, CHUNK / channels);
         forRange((pixels + perItem - 1) / perItem, requantize);
         if (offer) scratch.offer(handoff, out, outOff, outSize, outZp, unsigned, a);
