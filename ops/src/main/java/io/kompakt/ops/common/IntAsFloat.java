@@ -22,7 +22,7 @@ import io.kompakt.engine.run.SharedScratch;
  * buffer, and the requantization writes the 8-bit output. Both steps split over the interpreter's threads. The
  * requantization also writes its outputs as floats (minus the zero point) into the first buffer, where the next kernel,
  * if it is one of these and reads that output, finds its input already converted ({@link SharedScratch.Handoff}: in
- * MobileNets every depthwise and projection conv); a kernel whose offer was not taken stops making it.
+ * MobileNets every depthwise and projection conv); a kernel whose offer was not taken stops offering.
  */
 public final class IntAsFloat {
   /** System property that turns the Vector API requantization on or off ({@code true} / {@code false}). */
@@ -136,17 +136,14 @@ public final class IntAsFloat {
     private final int inSize, outSize, channels, inZp, pixels;
     private final boolean unsigned, vectorConvert;
     /** The float of every byte: its value as int8 or uint8 minus the input zero point. */
-    private final float[] values = new float[256];
+    private final float[] floatOfByte = new float[256];
     private final Requantizer requantizer;
     private final Parallel parallel;
     private final SharedScratch.Floats inBuf, outBuf;
     private final SharedScratch scratch;
     private final SharedScratch.Handoff handoff = new SharedScratch.Handoff();
-    private final int outZp;
     /** Whether runs offer their output as floats to the next kernel (until an offer goes untaken). */
     private boolean offer = HANDOFF;
-    /** Where this run's requantization writes its outputs as floats. */
-    private float[] offered;
     private final Parallel.Body convert = this::convert, requantize = this::requantize;
     private byte[] in, out;
     private int inOff, outOff;
@@ -163,11 +160,10 @@ public final class IntAsFloat {
       this.pixels = outSize / channels;
       this.unsigned = unsigned;
       this.inZp = inZp;
-      for (int v = 0; v < 256; v++) values[v] = (unsigned ? v : (byte) v) - inZp;
+      for (int v = 0; v < 256; v++) floatOfByte[v] = (unsigned ? v : (byte) v) - inZp;
       this.requantizer = requantizer;
       this.parallel = parallel;
       this.scratch = scratch;
-      this.outZp = requantizer.outZp;
       // the input buffer also receives this kernel's output as floats for the next kernel
       this.inBuf = scratch.floats("int-as-float.in", Math.max(inSize, outSize));
       this.outBuf = scratch.floats("int-as-float.out", outSize);
@@ -185,18 +181,14 @@ public final class IntAsFloat {
         if (!scratch.take(in, inOff, inSize, inZp, unsigned, a)) forRange((inSize + CHUNK - 1) / CHUNK, convert);
         kernel.run(a, 0, b, 0);
         if (offer && handoff.offeredInVain()) offer = false;
-        // the requantization always writes its floats (into the input buffer, free by then): a loop whose vector store
-        // depends on a null check made JDK 17's C2 box the vectors in some JVMs
-        this.offered = a;
         int perItem = Math.max(1, CHUNK / channels);
         forRange((pixels + perItem - 1) / perItem, requantize);
-        if (offer) scratch.offer(handoff, out, outOff, outSize, outZp, unsigned, a);
+        if (offer) scratch.offer(handoff, out, outOff, outSize, requantizer.outZp, unsigned, a);
       } finally {
         this.in = null;
         this.out = null;
         this.a = null;
         this.b = null;
-        this.offered = null;
       }
     }
 
@@ -218,13 +210,15 @@ public final class IntAsFloat {
         return;
       }
       // a table of the 256 values: JDK 17's C2 does not vectorize the byte -> float conversion; 0.52 -> 0.31 ns a value
-      final float[] t = values;
+      final float[] t = floatOfByte;
       for (int i = from * CHUNK; i < end; i++) a[i] = t[in[off + i] & 0xFF];
     }
 
     private void requantize(int from, int to) {
       int perItem = Math.max(1, CHUNK / channels);
-      requantizer.run(b, from * perItem, Math.min(pixels, to * perItem), out, outOff, offered);
+      // the outputs as floats always go into the input buffer (free by then), offered or not: a loop whose vector store
+      // depends on a null check made JDK 17's C2 box the vectors in some JVMs
+      requantizer.run(b, from * perItem, Math.min(pixels, to * perItem), out, outOff, a);
     }
   }
 }

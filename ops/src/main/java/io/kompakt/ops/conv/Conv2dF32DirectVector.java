@@ -68,7 +68,7 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
     taps = kH * kW * inC;
     blocks = Conv2dF32Fast.blocks(outC, WIDTH);
     items = g.batch() * outH * blocks;
-    reach = blocks == 1 && outC != L && outC != WIDTH ? ((outC < L ? L : WIDTH) - 1) / outC : -1;
+    reach = Conv2dF32Fast.runOverPixels(outC, L);
     grain = Conv2dF32Fast.grain((long) outW * taps * WIDTH);
     yLo = Conv2dF32Fast.firstTap(outH, inH, kH, sH, g.dilationH(), padTop);
     yHi = Conv2dF32Fast.endTap(outH, inH, kH, sH, g.dilationH(), padTop);

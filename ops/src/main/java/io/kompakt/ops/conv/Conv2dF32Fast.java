@@ -98,6 +98,17 @@ public final class Conv2dF32Fast {
 
   static int blocks(int n, int width) { return (n + width - 1) / width; }
 
+  /**
+   * For the vector kernels' blocks of two vectors of {@code lanes}: with a single, partial block of {@code outC}
+   * channels, how many following pixels a pixel's whole-vector stores (one vector below {@code lanes} channels, two
+   * above) run into; -1 where a pixel's stores never run over (whole blocks, one exact vector, several blocks).
+   */
+  static int runOverPixels(int outC, int lanes) {
+    int width = 2 * lanes;
+    if (outC >= width || outC == lanes) return -1;
+    return ((outC < lanes ? lanes : width) - 1) / outC;
+  }
+
   /** {@link Parallel#grain}. */
   static int grain(long macsPerItem) { return Parallel.grain(macsPerItem); }
 

@@ -8,10 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * 1x1 CONV_2D without padding as a matrix product with the Vector API. Register tile: 4 output pixels x 2 vectors of
  * output channels (8 accumulators); per input channel, two weight loads from the packed [block][inC][2 * lanes]
  * weights and four broadcasts feed eight fused multiply-adds. Blocks are zero-padded. A last, partial block is stored
- * without masks (JDK 17 allocates in masked stores): a whole first vector goes straight to the output; with a single
- * block (narrow layers: 8, 16, 24 output channels against 16 float lanes) whole vectors are stored and run over into
- * the next pixels' channels, which this work item writes afterwards ({@link #reach}); the rest goes through a scratch
- * slot and {@code System.arraycopy} (which costs more than the multiply-adds in such layers: MobileNet V1 0.25's
+ * without masks (JDK 17 allocates in masked stores): a block of exactly one vector goes straight to the output; with a
+ * single block (narrow layers: 8 or 24 output channels against 16 float lanes) whole vectors are stored and run over
+ * into the next pixels' channels, which this work item writes afterwards ({@link #reach}); the rest goes through a
+ * scratch slot and {@code System.arraycopy} (which costs more than the multiply-adds in such layers: MobileNet V1 0.25's
  * 112x112x8 -> 16 conv 0.31 -> 0.10 ms, its first 3x3 conv to 8 channels 0.45 -> 0.28 ms, float, JDK 17).
  *
  * <p>Loaded only through {@link Conv2dF32Fast} after {@link io.kompakt.ops.common.VectorSupport#available()}.
@@ -61,7 +61,7 @@ final class Conv2dF32Gemm1x1Vector implements Conv2dF32Fast.Kernel {
     this.pixels = g.batch() * g.outH() * g.outW();
     this.blocks = Conv2dF32Fast.blocks(outC, WIDTH);
     this.items = Conv2dF32Fast.blocks(pixels, PIXELS) * blocks;
-    this.reach = blocks == 1 && outC != L && outC != WIDTH ? ((outC < L ? L : WIDTH) - 1) / outC : -1;
+    this.reach = Conv2dF32Fast.runOverPixels(outC, L);
     this.grain = Conv2dF32Fast.grain((long) PIXELS * inC * WIDTH);
     this.w = Conv2dF32Fast.packFilter(g, filter, fOff, WIDTH);
     this.bias = Conv2dF32Fast.packBias(bias, bOff, outC, WIDTH);
