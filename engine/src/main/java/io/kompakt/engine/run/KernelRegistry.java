@@ -10,10 +10,20 @@ import java.util.TreeSet;
 /** Op name (TFLite builtin name, or custom op name) to the factory that prepares it. */
 public final class KernelRegistry {
   private final Map<String, KernelFactory> factories = new LinkedHashMap<>();
-  private final java.util.List<String> descriptions = new java.util.ArrayList<>();
+  private final java.util.List<KernelProvider> providers = new java.util.ArrayList<>();
 
-  /** What the registered kernels run on (their providers' descriptions), or "" if none says. */
-  public String description() { return String.join("; ", descriptions); }
+  /**
+   * What the registered kernels run on (their providers' descriptions, asked now: a fast path may have been switched
+   * since), or "" if none says.
+   */
+  public String description() {
+    java.util.List<String> d = new java.util.ArrayList<>();
+    for (KernelProvider p : providers) {
+      String s = p.describe();
+      if (!s.isEmpty()) d.add(s);
+    }
+    return String.join("; ", d);
+  }
 
   /** Registers a factory for a builtin name (e.g. "CONV_2D") or a custom op name. */
   public void register(String opName, KernelFactory factory) {
@@ -43,7 +53,7 @@ public final class KernelRegistry {
           r = new KernelRegistry();
           for (KernelProvider p : ServiceLoader.load(KernelProvider.class, KernelRegistry.class.getClassLoader())) {
             p.register(r);
-            if (!p.describe().isEmpty()) r.descriptions.add(p.describe());
+            r.providers.add(p);
           }
           defaultRegistry = r;
         }

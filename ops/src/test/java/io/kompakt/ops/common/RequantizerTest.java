@@ -45,6 +45,7 @@ class RequantizerTest {
     new Requantizer(channels, null, 0, m, s, 5, -128, 127, false).run(sums, 0, pixels, want, 0);
     Requantizer r = new Requantizer(channels, null, 0, m, s, 5, -128, 127, true);
     boolean wasVector = r.vector();
+    io.kompakt.engine.run.KernelRegistry registry = io.kompakt.engine.run.KernelRegistry.defaults(); // made before the switch
     try {
       Requantizer.GUARD.noteMeasuredCall(0); // a measured call that allocated nothing changes nothing
       org.junit.jupiter.api.Assertions.assertEquals(wasVector, r.vector());
@@ -57,6 +58,9 @@ class RequantizerTest {
       org.junit.jupiter.api.Assertions.assertFalse(r.vector());
       org.junit.jupiter.api.Assertions.assertTrue(Requantizer.vectorSwitchedOff() && IntAsFloat.describeRequantization().contains("switched off")
           || !IntAsFloat.VECTOR_REQUANTIZATION || !Requantizer.vectorLanesSuffice(), IntAsFloat.describeRequantization());
+      // reports made after the switch say so (the kernel registry asks its providers each time)
+      org.junit.jupiter.api.Assertions.assertTrue(registry.description().contains(IntAsFloat.describeRequantization()),
+          registry.description());
       r.run(sums, 0, pixels, got, 0);
       assertArrayEquals(want, got);
     } finally {
