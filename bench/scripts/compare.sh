@@ -22,7 +22,7 @@ done
 JAVA=${JAVA:-java}
 jar=$here/cli/target/kompakt.jar
 [ -f "$jar" ] || (cd "$here" && mvn -q -DskipTests install >&2)
-vec=(); "$JAVA" --add-modules jdk.incubator.vector -version >/dev/null 2>&1 && vec=(--add-modules jdk.incubator.vector)
+vec=(); "$JAVA" --add-modules jdk.incubator.vector -version >/dev/null 2>&1 && vec=(--add-modules jdk.incubator.vector -XX:TypeProfileLevel=222)
 kmodel=$model; xflag=(); oflag=()
 if [ $float = 1 ]; then
   kmodel=$(mktemp --suffix=.tflite); trap 'rm -f "$kmodel"' EXIT

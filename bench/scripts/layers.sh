@@ -14,7 +14,7 @@ done
 [ -f "$model" ] || { echo "layers.sh: give a .tflite file" >&2; exit 2; }
 JAVA=${JAVA:-java}
 jar=$here/cli/target/kompakt.jar
-vec=(); "$JAVA" --add-modules jdk.incubator.vector -version >/dev/null 2>&1 && vec=(--add-modules jdk.incubator.vector)
+vec=(); "$JAVA" --add-modules jdk.incubator.vector -version >/dev/null 2>&1 && vec=(--add-modules jdk.incubator.vector -XX:TypeProfileLevel=222)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 kmodel=$model; xflag=()
 if [ $float = 1 ]; then kmodel=$work/float.tflite; "$JAVA" "${vec[@]}" -jar "$jar" dequantize "$model" -o "$kmodel" >/dev/null 2>&1; xflag=(--dequantize); fi

@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 4, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:TypeProfileLevel=222"})
 public class SparseKernelBenchmark {
   @Param({"conv56x56_24_144", "conv28x28_192_32", "conv14x14_64_384", "conv7x7_960_320", "conv7x7_320_1280", "fc1280_1001"})
   public String layer;

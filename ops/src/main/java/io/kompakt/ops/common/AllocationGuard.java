@@ -9,7 +9,9 @@ package io.kompakt.ops.common;
  * JVM's life (its users fall back to their scalar code). One allocating check alone does not: the loop may not have
  * been compiled yet (interpreted and C1 code always box), and by the next check, at twice the values, it is. For
  * MobileNet V2's int8 requantization the checks come within its first, second, fourth, ... inference. One guard per code
- * path, shared by all its users.
+ * path, shared by all its users. On JDK 17 the boxing came from C2 losing the vectors' exact classes when type
+ * speculation lacked parameter profiles: {@code -XX:TypeProfileLevel=222} (which Kompakt's launchers pass) prevents it
+ * (docs/performance.md); {@link #jvmAdvice()} names it in reports.
  */
 public final class AllocationGuard {
   static final int FIRST_CHECK_LOG2 = 22;
@@ -72,6 +74,24 @@ public final class AllocationGuard {
     strikes = 0;
     values = 0;
     nextCheck = 1L << FIRST_CHECK_LOG2;
+  }
+
+  /**
+   * Advice for a report once a guard switched a path off: the JVM option that kept JDK 17's JIT from boxing the
+   * requantization's vectors ({@code -XX:TypeProfileLevel=222}: with parameter types profiled too, C2 keeps the
+   * vectors' exact classes; measured in docs/performance.md), or "" when the JVM already runs with parameter profiling
+   * (or its options cannot be read).
+   */
+  public static String jvmAdvice() {
+    try {
+      com.sun.management.HotSpotDiagnosticMXBean b =
+          java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+      String level = b == null ? null : b.getVMOption("TypeProfileLevel").getValue();
+      if (level == null || level.length() < 2 || level.charAt(level.length() - 2) >= '2') return "";
+      return "; start the JVM with -XX:TypeProfileLevel=222 to avoid this";
+    } catch (Throwable t) { // not HotSpot, or no such option
+      return "";
+    }
   }
 
   @Override

@@ -31,8 +31,9 @@ public final class IntAsFloat {
   /**
    * Whether the requantization uses the Vector API. It more than halves the int8 time of MobileNet V2 here (41 -> 19 ms
    * on JDK 25, 41 -> 26 ms on JDK 17). JDK 17's JIT does not always compile its loop without boxing vectors (it depends
-   * on what ran before: seen in several full test runs), which would make every inference allocate; the
-   * {@link Requantizer}'s allocation guard measures that and then switches to the scalar path. On by default;
+   * on what ran before: seen in several full test runs, and in about 1 JVM start of 10 without
+   * {@code -XX:TypeProfileLevel=222}), which would make every inference allocate; the {@link Requantizer}'s allocation
+   * guard measures that and then switches to the scalar path. On by default;
    * {@code -Dkompakt.vectorRequant=false} turns it off. Needs 8 or more int lanes (see {@link Requantizer}).
    */
   public static final boolean VECTOR_REQUANTIZATION = vectorRequantization();
@@ -47,9 +48,12 @@ public final class IntAsFloat {
     boolean on = VECTOR_REQUANTIZATION && Requantizer.vectorLanesSuffice();
     String why = System.getProperty(VECTOR_REQUANT_PROPERTY) != null ? "-D" + VECTOR_REQUANT_PROPERTY
         : on ? "default" : "needs 8 int lanes";
-    if (on && Requantizer.vectorSwitchedOff()) return "int8 requantization scalar (the JIT boxed the vector form; switched off)";
+    if (on && Requantizer.vectorSwitchedOff()) {
+      return "int8 requantization scalar (the JIT boxed the vector form; switched off" + AllocationGuard.jvmAdvice() + ")";
+    }
     String convert = VectorSupport.available() && ByteToFloatVector.USE
-        ? (ByteToFloatVector.GUARD.switchedOff() ? ", input conversion scalar (the JIT boxed the vector form)" : ", input conversion vector")
+        ? (ByteToFloatVector.GUARD.switchedOff()
+            ? ", input conversion scalar (the JIT boxed the vector form" + AllocationGuard.jvmAdvice() + ")" : ", input conversion vector")
         : ", input conversion scalar";
     return "int8 requantization " + (on ? "vector" : "scalar") + " (" + why + ")" + convert;
   }

@@ -44,12 +44,15 @@ class VectorSupportTest {
     assertTrue(out.contains("scalar (start the JVM with --add-modules jdk.incubator.vector for SIMD)"), out);
     assertTrue(out.contains("probe ok"), out);
     assertFalse(out.contains("NoClassDefFoundError"), out);
+    // started without -XX:TypeProfileLevel: a report of a switched-off vector path names the option
+    assertTrue(out.contains("advice: ; start the JVM with -XX:TypeProfileLevel=222"), out);
   }
 
   /** Run in a JVM without {@code --add-modules jdk.incubator.vector}. */
   public static final class Probe {
     public static void main(String[] args) {
       System.out.println(VectorSupport.describe());
+      System.out.println("advice: " + AllocationGuard.jvmAdvice());
       if (VectorSupport.available()) throw new AssertionError("the probe must run without the Vector API");
       Conv2dReference.Geometry g = new Conv2dReference.Geometry(1, 5, 5, 3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1);
       float[] in = new float[75], f = new float[108], out = new float[100], ref = new float[100];
