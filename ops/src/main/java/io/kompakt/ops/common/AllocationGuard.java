@@ -18,11 +18,23 @@ public final class AllocationGuard {
   private static final com.sun.management.ThreadMXBean ALLOCATIONS = allocationCounter();
 
   private final String name;
+  private final int firstCheckLog2;
   private volatile boolean boxed;
   private int strikes;
-  private long values, nextCheck = 1L << FIRST_CHECK_LOG2; // racy counts are fine: a check a little early or late
+  private long values, nextCheck; // racy counts are fine: a check a little early or late
 
-  public AllocationGuard(String name) { this.name = name; }
+  public AllocationGuard(String name) { this(name, FIRST_CHECK_LOG2); }
+
+  /**
+   * A guard whose first check comes at 2^{@code firstCheckLog2} values: later than the default for a path called often
+   * on few values (its loops then reach C2 later, counted in values, and the first two checks must not both find
+   * interpreted or C1 code).
+   */
+  public AllocationGuard(String name, int firstCheckLog2) {
+    this.name = name;
+    this.firstCheckLog2 = firstCheckLog2;
+    this.nextCheck = 1L << firstCheckLog2;
+  }
 
   private static com.sun.management.ThreadMXBean allocationCounter() {
     try {
@@ -73,7 +85,7 @@ public final class AllocationGuard {
     boxed = false;
     strikes = 0;
     values = 0;
-    nextCheck = 1L << FIRST_CHECK_LOG2;
+    nextCheck = 1L << firstCheckLog2;
   }
 
   /**

@@ -134,6 +134,38 @@ class IntegerBinaryTest {
     assertArrayEquals(want, OpTester.ints(fast.outputTensor(0)), "fast " + what);
   }
 
+  /**
+   * The 8-bit ADD / SUB table with equal shapes, on every kernel setting (the vector indices in blocks of
+   * {@link AddSubQuantized.Tables#BLOCK}, with vector tails), against the reference kernel element by element.
+   */
+  @Property(tries = 150)
+  void tablePathEqualsTheReference(@ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 1400) int n, @ForAll long seed) {
+    Random r = new Random(seed);
+    String op = r.nextBoolean() ? "ADD" : "SUB";
+    TensorType t = r.nextBoolean() ? TensorType.INT8 : TensorType.UINT8;
+    int[] shape = r.nextBoolean() ? new int[] {1, n} : new int[] {n};
+    float s1 = QuantizedCase.scale(r, -12, 0), s2 = s1 * (float) Math.pow(2, r.nextInt(9) - 4) * (float) (1 + r.nextDouble());
+    float s3 = Math.max(s1, s2) * (float) Math.pow(2, r.nextInt(8) - 4) * (float) (1 + r.nextDouble());
+    int z1 = QuantizedCase.zeroPoint(r, t), z2 = QuantizedCase.zeroPoint(r, t), z3 = QuantizedCase.zeroPoint(r, t);
+    int[] a = QuantizedCase.values(r, n, t), b = QuantizedCase.values(r, n, t);
+    String act = ACTS[r.nextInt(ACTS.length)];
+    int[] want = null;
+    java.util.List<io.kompakt.engine.run.Interpreter.Kernels> kinds = new java.util.ArrayList<>(java.util.List.of(
+        io.kompakt.engine.run.Interpreter.Kernels.REFERENCE, io.kompakt.engine.run.Interpreter.Kernels.SCALAR,
+        io.kompakt.engine.run.Interpreter.Kernels.AUTO));
+    if (io.kompakt.ops.common.VectorSupport.available()) kinds.add(io.kompakt.engine.run.Interpreter.Kernels.VECTOR);
+    for (io.kompakt.engine.run.Interpreter.Kernels kind : kinds) {
+      OpTester tester = OpTester.op(op).kernels(kind).options(options(op, act, null))
+          .input(t, shape, QuantizedCase.storage(t, a), QuantizedCase.q(s1, z1))
+          .input(t, shape, QuantizedCase.storage(t, b), QuantizedCase.q(s2, z2))
+          .output(t, new int[0], QuantizedCase.q(s3, z3));
+      tester.run();
+      int[] got = OpTester.ints(tester.outputTensor(0));
+      if (want == null) want = got;
+      else assertArrayEquals(want, got, op + " " + t + " n=" + n + " " + act + " " + kind);
+    }
+  }
+
   @Property(tries = 100)
   void int16PowerOfTwoPathShiftsAndSaturates(@ForAll long seed) {
     Random r = new Random(seed);
