@@ -23,6 +23,6 @@ public final class BuiltinKernels implements KernelProvider {
   @Override
   public String describe() {
     return "fast kernels: " + io.kompakt.ops.common.VectorSupport.describe() + "; "
-        + io.kompakt.ops.common.IntAsFloat.describeRequantization();
+        + io.kompakt.ops.common.IntAsFloat.describeRequantization() + io.kompakt.ops.arith.ArithKernels.describe();
   }
 }

@@ -14,4 +14,14 @@ public final class ArithKernels {
     r.register("FLOOR_DIV", FloorDiv::prepare);
     r.register("FLOOR_MOD", FloorMod::prepare);
   }
+
+  /** The allocation guard of the 8-bit ADD / SUB table path's vector indices (for reports and tests). */
+  public static io.kompakt.ops.common.AllocationGuard tableIndexGuard() { return AddSubQuantized.Tables.GUARD; }
+
+  /** For reports: "" while the 8-bit ADD / SUB table path may use the Vector API, else why it does not. */
+  public static String describe() {
+    return tableIndexGuard().switchedOff()
+        ? "; 8-bit ADD/SUB indices scalar (the JIT boxed the vector form" + io.kompakt.ops.common.AllocationGuard.jvmAdvice() + ")"
+        : "";
+  }
 }
