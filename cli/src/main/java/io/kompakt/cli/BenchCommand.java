@@ -36,7 +36,8 @@ final class BenchCommand implements Callable<Integer> {
   int warmup;
 
   @Option(names = "--warmup-time", defaultValue = "1", paramLabel = "SECONDS",
-      description = "and warm up at least this long: the JIT needs it on small models (default: ${DEFAULT-VALUE})")
+      description = "and warm up at least this long, then on until the JIT has gone quiet and runs stop getting faster "
+          + "(at most 5 times this, and at least 5 s; 0: no such wait) (default: ${DEFAULT-VALUE})")
   double warmupTime;
 
   @Option(names = "--time", defaultValue = "0", paramLabel = "SECONDS", description = "stop timing after this long (0: run all --runs)")

@@ -28,7 +28,9 @@ public final class LatencyBench {
    * What to run.
    *
    * @param warmup untimed runs first (at least this many)
-   * @param warmupSeconds and at least this long: the JIT compiles a small model's kernels only after thousands of runs
+   * @param warmupSeconds and at least this long: the JIT compiles a small model's kernels only after thousands of runs;
+   *     if more than 0, warm-up then goes on until it has settled ({@link Settling}), for at most
+   *     {@link #settleCapSeconds} in all
    * @param runs timed runs (at least 1)
    * @param timeBudgetSeconds if > 0, stop timing runs once this much time has passed (at least one run)
    * @param cooldownMs pause between timed runs (lets a small device cool down, as the seeds measured)
@@ -69,10 +71,13 @@ public final class LatencyBench {
       long f0 = System.nanoTime();
       it.invoke();
       double firstMs = (System.nanoTime() - f0) / 1e6;
-      long warmEnd = System.nanoTime() + (long) (c.warmupSeconds() * 1e9);
+      long warmStart = System.nanoTime(), warmEnd = warmStart + (long) (c.warmupSeconds() * 1e9);
+      long settleEnd = c.warmupSeconds() > 0 ? warmStart + (long) (settleCapSeconds(c.warmupSeconds()) * 1e9) : warmEnd;
+      Settling settling = new Settling(warmStart, compileMillis());
       int warmed = 0;
-      while (warmed < c.warmup() || System.nanoTime() < warmEnd) {
+      while (warmed < c.warmup() || System.nanoTime() < warmEnd || (!settling.settled() && System.nanoTime() < settleEnd)) {
         it.invoke();
+        settling.add(it.getLastInferenceDurationNanoseconds(), System.nanoTime(), compileMillis());
         warmed++;
         if (progress != null && warmed <= c.warmup()) progress.step("warm-up", warmed, c.warmup());
       }
@@ -116,6 +121,53 @@ public final class LatencyBench {
     } finally {
       it.close();
     }
+  }
+
+  /** The longest warm-up, waiting for it to settle: 5 times the minimum warm-up time, and at least 5 s. */
+  static double settleCapSeconds(double warmupSeconds) { return Math.max(5, 5 * warmupSeconds); }
+
+  /** The JIT's total compilation time so far (ms), or -1 where the JVM does not tell. */
+  static long compileMillis() {
+    java.lang.management.CompilationMXBean b = java.lang.management.ManagementFactory.getCompilationMXBean();
+    return b != null && b.isCompilationTimeMonitoringSupported() ? b.getTotalCompilationTime() : -1;
+  }
+
+  /**
+   * Whether warm-up has settled, judged window by window (at least {@value #MIN_RUNS} runs and 0.1 s each): settled when
+   * during the last window the JIT compiled nothing and the window's mean run time is not more than 5 % below the
+   * window's before. A model with few, long kernel calls per run reaches C2 late: the head-layers model (one 1024 ->
+   * 1001 layer) still ran 6x slower after bench's 1 s of warm-up in 1 JVM of 7, its kernels in C1 code.
+   */
+  static final class Settling {
+    static final int MIN_RUNS = 16;
+    static final long MIN_WINDOW_NANOS = 100_000_000L;
+    private long windowStart, windowCompileMillis, runs, sumNanos;
+    private double previousMean = Double.NaN;
+    private boolean settled;
+
+    Settling(long now, long compileMillis) { start(now, compileMillis); }
+
+    private void start(long now, long compileMillis) {
+      windowStart = now;
+      windowCompileMillis = compileMillis;
+      runs = 0;
+      sumNanos = 0;
+    }
+
+    /** One warm-up run of {@code nanos}, ended at {@code now}, the JIT's compilation time then {@code compileMillis}. */
+    void add(long nanos, long now, long compileMillis) {
+      runs++;
+      sumNanos += nanos;
+      if (runs < MIN_RUNS || now - windowStart < MIN_WINDOW_NANOS) return;
+      double mean = (double) sumNanos / runs;
+      boolean quiet = compileMillis == windowCompileMillis;
+      settled = quiet && !Double.isNaN(previousMean) && mean >= 0.95 * previousMean;
+      previousMean = mean;
+      start(now, compileMillis);
+    }
+
+    /** The verdict of the last complete window (false before two windows). */
+    boolean settled() { return settled; }
   }
 
   private static void sleep(int ms) {
