@@ -34,7 +34,7 @@ public final class IntAsFloat {
    * on what ran before: seen in several full test runs, and in about 1 JVM start of 10 without
    * {@code -XX:TypeProfileLevel=222}), which would make every inference allocate; the {@link Requantizer}'s allocation
    * guard measures that and then switches to the scalar path. On by default;
-   * {@code -Dkompakt.vectorRequant=false} turns it off. Needs 8 or more int lanes (see {@link Requantizer}).
+   * {@code -Dkompakt.vectorRequant=false} turns it off. Needs 4 int lanes, or 8 and more (see {@link Requantizer}).
    */
   public static final boolean VECTOR_REQUANTIZATION = vectorRequantization();
 
@@ -47,7 +47,7 @@ public final class IntAsFloat {
   public static String describeRequantization() {
     boolean on = VECTOR_REQUANTIZATION && Requantizer.vectorLanesSuffice();
     String why = System.getProperty(VECTOR_REQUANT_PROPERTY) != null ? "-D" + VECTOR_REQUANT_PROPERTY
-        : on ? "default" : "needs 8 int lanes";
+        : on ? "default" : "needs 4 or 8+ int lanes";
     if (on && Requantizer.vectorSwitchedOff()) {
       return "int8 requantization scalar (the JIT boxed the vector form; switched off" + AllocationGuard.jvmAdvice() + ")";
     }

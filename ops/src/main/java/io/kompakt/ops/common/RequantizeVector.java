@@ -13,13 +13,21 @@ import jdk.incubator.vector.VectorSpecies;
  * into an int by an exact magic-number split ({@link #CONVERT}), and the 32x32-bit high product is built from 16-bit
  * halves.
  *
- * <p>Used with 8 or more int lanes only (see {@link Requantizer}). Loaded only after {@link VectorSupport#available()}.
+ * <p>Used with 4 int lanes (128-bit vectors: a Raspberry Pi 4's NEON) or 8 and more (see {@link Requantizer}). With 4
+ * the narrowest byte vector (64 bits) is wider than a vector's bytes, so there ({@link #NARROW}) the four bytes are
+ * packed into one int (shifted into place, or-ed across the lanes) and stored as such. Loaded only after
+ * {@link VectorSupport#available()}.
  */
 final class RequantizeVector {
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, I.vectorShape());
   private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, I.length() * 8)));
   static final int LANES = I.length();
+  /** Four int lanes: the bytes are stored as one little-endian int, not as a byte vector. A constant: C2 compiles one form. */
+  static final boolean NARROW = LANES == 4;
+  private static final int[] BYTE_SHIFTS = {0, 8, 16, 24};
+  private static final java.lang.invoke.VarHandle INT_LE =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
   /** 1.5 * 2^23: adding it to a float of magnitude below 2^22 leaves the rounded integer in the low mantissa bits. */
   private static final float MAGIC = 0x1.8p23f;
   private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
@@ -73,7 +81,12 @@ final class RequantizeVector {
         IntVector up = IntVector.fromArray(I, thr, c).add(high.lanewise(VectorOperators.LSHR, 31))
             .sub(high.and(IntVector.fromArray(I, mask, c))).lanewise(VectorOperators.LSHR, 31);
         IntVector q = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, rs, c)).add(up).add(zp).max(lo).min(hi);
-        q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes().intoArray(out, outOff + base + c);
+        if (NARROW) {
+          INT_LE.set(out, outOff + base + c, q.and(0xFF).lanewise(VectorOperators.LSHL, IntVector.fromArray(I, BYTE_SHIFTS, 0))
+              .reduceLanes(VectorOperators.OR));
+        } else {
+          q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes().intoArray(out, outOff + base + c);
+        }
         // q - zp as a float, exactly, through the magic number (|q - zp| <= 255)
         if (values != null) q.add(unZp).reinterpretAsFloats().sub(MAGIC).intoArray(values, base + c);
       }
@@ -117,7 +130,12 @@ final class RequantizeVector {
       IntVector up = IntVector.fromArray(I, thr, j).add(high.lanewise(VectorOperators.LSHR, 31))
           .sub(high.and(IntVector.fromArray(I, mask, j))).lanewise(VectorOperators.LSHR, 31);
       IntVector q = high.lanewise(VectorOperators.ASHR, IntVector.fromArray(I, rs, j)).add(up).add(zp).max(lo).min(hi);
-      q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+      if (NARROW) {
+        INT_LE.set(out, outOff + i, q.and(0xFF).lanewise(VectorOperators.LSHL, IntVector.fromArray(I, BYTE_SHIFTS, 0))
+            .reduceLanes(VectorOperators.OR));
+      } else {
+        q.convertShape(VectorOperators.I2B, B, 0).reinterpretAsBytes().intoArray(out, outOff + i);
+      }
       if (values != null) q.add(unZp).reinterpretAsFloats().sub(MAGIC).intoArray(values, i);
       j += LANES;
       if (j >= period) j -= period;

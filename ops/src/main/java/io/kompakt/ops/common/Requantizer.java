@@ -62,8 +62,7 @@ public final class Requantizer {
     this.outZp = outZp;
     this.actMin = actMin;
     this.actMax = actMax;
-    // 8 or more int lanes: with 4 (128-bit vectors, e.g. a Raspberry Pi 4's NEON) the narrowest byte vector is wider
-    // than the ints and its store would spill into the next pixel, so those machines requantize in scalar code
+    // 4 int lanes (128-bit vectors, e.g. a Raspberry Pi 4's NEON) or 8 and more: see RequantizeVector.NARROW
     this.vector = vector && nonNegative && inRange && vectorLanesSuffice();
     int[][] perChannel = {this.bias, leftShift, mulHigh, mulLow, mask, threshold, rightShift};
     int lanes = this.vector ? RequantizeVector.LANES : 0;
@@ -82,8 +81,10 @@ public final class Requantizer {
 
   private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
 
-  /** The Vector API is available with at least 8 int lanes. */
-  static boolean vectorLanesSuffice() { return VectorSupport.available() && RequantizeVector.LANES >= 8; }
+  /** The Vector API is available with 4 int lanes or 8 and more. */
+  static boolean vectorLanesSuffice() {
+    return VectorSupport.available() && (RequantizeVector.LANES == 4 || RequantizeVector.LANES >= 8);
+  }
 
   /** Whether the Vector API path runs (it was chosen and the allocation guard has not switched it off). */
   public boolean vector() { return vector && GUARD.ok(); }
