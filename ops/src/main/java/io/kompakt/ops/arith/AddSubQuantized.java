@@ -77,11 +77,20 @@ final class AddSubQuantized {
         QuantMath.quantizeMultiplierSmallerThanOne(realB), QuantMath.quantizeMultiplierSmallerThanOne(realOut),
         range[0], range[1], subtract);
     if (!int16 && ctx.kernels() != io.kompakt.engine.run.Interpreter.Kernels.REFERENCE) {
-      Tables t = new Tables(g, out.type == TensorType.UINT8,
-          io.kompakt.ops.common.VectorSupport.variant(ctx) == io.kompakt.ops.common.VectorSupport.Variant.VECTOR);
       boolean same = java.util.Arrays.equals(a.shape, shape) && java.util.Arrays.equals(b.shape, shape);
-      return same ? () -> t.run(a.i8, a.offset, b.i8, b.offset, out.i8, out.offset, ia.length)
-          : () -> t.run(a.i8, a.offset, ia, b.i8, b.offset, ib, out.i8, out.offset);
+      int n = ia.length, items = (n + Tables.CHUNK - 1) / Tables.CHUNK;
+      Tables t = new Tables(g, out.type == TensorType.UINT8,
+          io.kompakt.ops.common.VectorSupport.variant(ctx) == io.kompakt.ops.common.VectorSupport.Variant.VECTOR && same ? items : 0);
+      if (!same) return () -> t.run(a.i8, a.offset, ia, b.i8, b.offset, ib, out.i8, out.offset);
+      // equal shapes: chunks of elements over the threads, each chunk with its own index buffer
+      final io.kompakt.engine.run.Parallel parallel = ctx.parallel();
+      final io.kompakt.engine.run.Parallel.Body chunks = (from, to) -> {
+        for (int item = from; item < to; item++) {
+          int s = item * Tables.CHUNK;
+          t.run(a.i8, a.offset + s, b.i8, b.offset + s, out.i8, out.offset + s, Math.min(Tables.CHUNK, n - s), item);
+        }
+      };
+      return () -> io.kompakt.engine.run.Parallel.run(parallel, items, 1, chunks);
     }
     return () -> g.run(a, b, out, ia, ib);
   }
@@ -111,6 +120,8 @@ final class AddSubQuantized {
   static final class Tables {
     /** Elements per block of indices (the index buffer: 1 KB, in L1 with the block's lookups). */
     static final int BLOCK = 512;
+    /** Elements per work item when the threads share an ADD / SUB. */
+    static final int CHUNK = 16384;
     /**
      * Watches {@link BytePairIndexVector} for boxing (JDK 17): see {@link io.kompakt.ops.common.AllocationGuard}. Its
      * first check at 2^26 values (4096 runs of simple_add_model's 16,384 elements): at the default 2^22 the index loop,
@@ -118,11 +129,12 @@ final class AddSubQuantized {
      */
     static final io.kompakt.ops.common.AllocationGuard GUARD = new io.kompakt.ops.common.AllocationGuard("vector table indices", 26);
     private final byte[] table = new byte[256 * 256];
-    /** A block's table indices, when {@link BytePairIndexVector} computes them; else null. */
-    private final short[] indices;
+    /** Per work item, a block's table indices, when {@link BytePairIndexVector} computes them; else null. */
+    private final short[][] indices;
 
-    Tables(General g, boolean unsigned, boolean vector) {
-      indices = vector && BytePairIndexVector.USABLE ? new short[BLOCK] : null;
+    /** {@code vectorItems}: work items of the equal-shape path that will compute their indices with vectors, or 0. */
+    Tables(General g, boolean unsigned, int vectorItems) {
+      indices = vectorItems > 0 && BytePairIndexVector.USABLE ? new short[vectorItems][BLOCK] : null;
       int[] ta = new int[256], tb = new int[256];
       for (int bits = 0; bits < 256; bits++) {
         int v = unsigned ? bits : (byte) bits;
@@ -140,13 +152,13 @@ final class AddSubQuantized {
     }
 
     /**
-     * Equal shapes: element i of each. With the Vector API block by block ({@link BytePairIndexVector#run}): the
+     * Equal shapes: element i of each ({@code n} of them, work item {@code item}, whose index buffer it uses). With the Vector API block by block ({@link BytePairIndexVector#run}): the
      * block's indices first (vector arithmetic), then its lookups; 0.92 -> 0.53 ns an element here on JDK 17 and 25, as
      * C2 unrolls the one-pass loop only twice and spills its three array offsets.
      */
-    void run(byte[] a, int aOff, byte[] b, int bOff, byte[] out, int outOff, int n) {
+    void run(byte[] a, int aOff, byte[] b, int bOff, byte[] out, int outOff, int n, int item) {
       final byte[] t = table;
-      final short[] ix = indices;
+      final short[] ix = indices == null ? null : indices[item];
       if (ix != null && GUARD.ok()) {
         boolean due = GUARD.due(n); // one call site for measured and unmeasured calls: both run the same code
         long before = due ? GUARD.begin() : 0;

@@ -13,6 +13,9 @@ import io.kompakt.engine.run.RuntimeTensor;
  * setting but REFERENCE) that writes the bytes directly, with the same arithmetic.
  */
 public final class Quantize {
+  /** Values per work item of the fast form. */
+  static final int CHUNK = 16384;
+
   private Quantize() {}
 
   public static Kernel prepare(OpContext ctx) {
@@ -27,17 +30,20 @@ public final class Quantize {
     int n = in.size();
     if (q.scales.length == 1 && out.type != TensorType.INT16
         && ctx.kernels() != io.kompakt.engine.run.Interpreter.Kernels.REFERENCE) {
-      // fast form: one scale, bytes written directly (the same expression per element)
+      // fast form: one scale, bytes written directly (the same expression per element), in chunks over the threads
+      // (a network's float input: 150,528 values for MobileNet V2, 0.4 ms on one thread)
       final float scale = q.scales[0];
       final int zp = q.zeroPoints[0];
-      return () -> {
+      final io.kompakt.engine.run.Parallel parallel = ctx.parallel();
+      final io.kompakt.engine.run.Parallel.Body chunks = (from, to) -> {
         float[] x = in.f32;
         byte[] y = out.i8;
-        for (int i = 0, a = in.offset, b = out.offset; i < n; i++) {
+        for (int i = from * CHUNK, end = Math.min(n, to * CHUNK), a = in.offset, b = out.offset; i < end; i++) {
           double v = round(x[a + i] / scale) + zp;
           y[b + i] = (byte) (long) Math.min(Math.max(v, min), max);
         }
       };
+      return () -> io.kompakt.engine.run.Parallel.run(parallel, (n + CHUNK - 1) / CHUNK, 1, chunks);
     }
     return () -> {
       float[] x = in.f32;

@@ -139,8 +139,11 @@ class IntegerBinaryTest {
    * {@link AddSubQuantized.Tables#BLOCK}, with vector tails), against the reference kernel element by element.
    */
   @Property(tries = 150)
-  void tablePathEqualsTheReference(@ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 1400) int n, @ForAll long seed) {
+  void tablePathEqualsTheReference(@ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 1400) int small, @ForAll long seed) {
     Random r = new Random(seed);
+    // now and then more than one work item of AddSubQuantized.Tables.CHUNK elements, on 1 to 3 threads
+    int n = r.nextInt(6) == 0 ? AddSubQuantized.Tables.CHUNK * (1 + r.nextInt(2)) + small : small;
+    int threads = 1 + r.nextInt(3);
     String op = r.nextBoolean() ? "ADD" : "SUB";
     TensorType t = r.nextBoolean() ? TensorType.INT8 : TensorType.UINT8;
     int[] shape = r.nextBoolean() ? new int[] {1, n} : new int[] {n};
@@ -155,14 +158,14 @@ class IntegerBinaryTest {
         io.kompakt.engine.run.Interpreter.Kernels.AUTO));
     if (io.kompakt.ops.common.VectorSupport.available()) kinds.add(io.kompakt.engine.run.Interpreter.Kernels.VECTOR);
     for (io.kompakt.engine.run.Interpreter.Kernels kind : kinds) {
-      OpTester tester = OpTester.op(op).kernels(kind).options(options(op, act, null))
+      OpTester tester = OpTester.op(op).kernels(kind).threads(threads).options(options(op, act, null))
           .input(t, shape, QuantizedCase.storage(t, a), QuantizedCase.q(s1, z1))
           .input(t, shape, QuantizedCase.storage(t, b), QuantizedCase.q(s2, z2))
           .output(t, new int[0], QuantizedCase.q(s3, z3));
       tester.run();
       int[] got = OpTester.ints(tester.outputTensor(0));
       if (want == null) want = got;
-      else assertArrayEquals(want, got, op + " " + t + " n=" + n + " " + act + " " + kind);
+      else assertArrayEquals(want, got, op + " " + t + " n=" + n + " " + act + " " + kind + " threads=" + threads);
     }
   }
 

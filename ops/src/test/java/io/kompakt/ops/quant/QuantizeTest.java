@@ -51,7 +51,8 @@ class QuantizeTest {
   void fastQuantizeWritesTheReferenceBytes(@ForAll long seed) {
     Random r = new Random(seed);
     TensorType t = r.nextBoolean() ? TensorType.INT8 : TensorType.UINT8;
-    int n = 1 + r.nextInt(300);
+    // now and then more than one work item (Quantize.CHUNK values), on 1 to 3 threads
+    int n = (r.nextInt(5) == 0 ? Quantize.CHUNK * (1 + r.nextInt(2)) : 0) + 1 + r.nextInt(300), threads = 1 + r.nextInt(3);
     float[] x = new float[n];
     float scale = (float) Math.pow(2, -8 + 10 * r.nextDouble());
     for (int i = 0; i < n; i++) {
@@ -63,8 +64,8 @@ class QuantizeTest {
     Quantization q = Quantization.perTensor(scale, t == TensorType.INT8 ? r.nextInt(256) - 128 : r.nextInt(256));
     byte[] want = OpTester.bytesOf(quantize(x, new int[] {n}, t, q));
     byte[] got = OpTester.bytesOf(OpTester.op("QUANTIZE").kernels(io.kompakt.engine.run.Interpreter.Kernels.SCALAR)
-        .input(TensorType.FLOAT32, new int[] {n}, x).output(t, new int[0], q).run().getOutputTensor(0));
-    assertArrayEquals(want, got, t + " scale " + scale + " " + q);
+        .threads(threads).input(TensorType.FLOAT32, new int[] {n}, x).output(t, new int[0], q).run().getOutputTensor(0));
+    assertArrayEquals(want, got, t + " scale " + scale + " " + q + " n=" + n + " threads=" + threads);
   }
 
   @Test
