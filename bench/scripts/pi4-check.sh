@@ -33,7 +33,7 @@ fi
 fail=0
 if [ "${1:-}" != "--goldens-only" ]; then
   echo "pi4-check: kernel tests on the emulated Cortex-A72 (slow) ..."
-  bash "$emu" java --add-modules jdk.incubator.vector -Xmx1g -jar "$launcher" execute --class-path "$cp" "${select[@]}" \
+  bash "$emu" java --add-modules jdk.incubator.vector -XX:TypeProfileLevel=222 -Dkompakt.allocationBudgetMs=120000 -Xmx1g -jar "$launcher" execute --class-path "$cp" "${select[@]}" \
     --details=summary --disable-banner > "$work/tests.log" 2>&1 || fail=1
   grep -v "^WARNING: Using incubator" "$work/tests.log" | tail -40
 fi
@@ -41,12 +41,12 @@ echo "pi4-check: golden runs ..."
 for m in tf2_mobilenet_v2_1.0_224_ptq hello_world_int8 simple_add_model; do
   in=$shared/golden/$m/random-1; want=$shared/golden-tflm/$m/random-1
   args=(); for f in "$in"/input_*.bin; do args+=("$f"); done
-  bash "$emu" java --add-modules jdk.incubator.vector -jar "$work/kompakt.jar" run "$shared/models/$m.tflite" "${args[@]}" \
+  bash "$emu" java --add-modules jdk.incubator.vector -XX:TypeProfileLevel=222 -jar "$work/kompakt.jar" run "$shared/models/$m.tflite" "${args[@]}" \
     --top 0 --save "$work/$m" >/dev/null 2>&1 || { echo "  $m: run failed"; fail=1; continue; }
   if cmp -s "$work/$m/output_0.bin" "$want/output_0.bin"; then echo "  $m: byte-identical to TFLite's reference kernels"; else echo "  $m: DIFFERS"; fail=1; fi
 done
 m=mobilenet_v1_0.25_224_1_default_1
-bash "$emu" java --add-modules jdk.incubator.vector -jar "$work/kompakt.jar" run "$shared/models/$m.tflite" \
+bash "$emu" java --add-modules jdk.incubator.vector -XX:TypeProfileLevel=222 -jar "$work/kompakt.jar" run "$shared/models/$m.tflite" \
   "$shared/golden/$m/image-cat/input_0.bin" --top 0 --save "$work/$m" >/dev/null 2>&1
 python3 - "$work/$m/output_0.bin" "$shared/golden/$m/image-cat/output_0.bin" <<'PY' || fail=1
 import struct, sys
