@@ -41,11 +41,20 @@ public final class DepthwiseConv2dF32Fast {
       if (!VectorSupport.available()) {
         throw new UnsupportedOperationException("vector kernels need the Vector API: " + VectorSupport.describe());
       }
-      return DepthwiseConv2dF32PixelsVector.applies(g) ? DepthwiseConv2dF32PixelsVector.create(g, filter, fOff, bias, bOff, min, max, parallel)
-          : DepthwiseConv2dF32Vector.create(g, filter, fOff, bias, bOff, min, max, parallel);
+      if (DepthwiseConv2dF32PixelsVector.applies(g)) return DepthwiseConv2dF32PixelsVector.create(g, filter, fOff, bias, bOff, min, max, parallel);
+      if (g.depthMultiplier() == 1 || VECTOR_GATHER) return DepthwiseConv2dF32Vector.create(g, filter, fOff, bias, bOff, min, max, parallel);
     }
     return new DepthwiseConv2dF32Scalar(g, filter, fOff, bias, bOff, min, max, parallel);
   }
+
+  /**
+   * Whether the vector kernel may gather its input channels (depth multiplier above 1). Not on aarch64: a Pi 4's NEON has
+   * no gather instruction and JDK 17's C2 runs the Vector API's gather as Java code, boxing every vector (212 KB
+   * allocated per run of a 9x9x10 x2 5x5 stride-2 layer on the emulated Pi, after 120 s of warm-up); there the scalar
+   * kernel takes those layers. {@code -Dkompakt.vectorGather=true|false} overrides.
+   */
+  static final boolean VECTOR_GATHER = Boolean.parseBoolean(
+      System.getProperty("kompakt.vectorGather", String.valueOf(!"aarch64".equals(System.getProperty("os.arch")))));
 
   private static void check(DepthwiseConv2dReference.Geometry g) {
     if (g.batch() < 0 || g.inH() < 1 || g.inW() < 1 || g.inC() < 1 || g.depthMultiplier() < 1 || g.outH() < 0 || g.outW() < 0
