@@ -13,7 +13,7 @@ import io.kompakt.engine.run.RuntimeTensor;
  * setting but REFERENCE) that writes the bytes directly, with the same arithmetic.
  */
 public final class Quantize {
-  /** Values per work item of the fast form. */
+  /** The fewest values the fast form hands to a thread. */
   static final int CHUNK = 16384;
 
   private Quantize() {}
@@ -35,15 +35,15 @@ public final class Quantize {
       final float scale = q.scales[0];
       final int zp = q.zeroPoints[0];
       final io.kompakt.engine.run.Parallel parallel = ctx.parallel();
-      final io.kompakt.engine.run.Parallel.Body chunks = (from, to) -> {
+      final io.kompakt.engine.run.Parallel.Body values = (from, to) -> {
         float[] x = in.f32;
         byte[] y = out.i8;
-        for (int i = from * CHUNK, end = Math.min(n, to * CHUNK), a = in.offset, b = out.offset; i < end; i++) {
+        for (int i = from, a = in.offset, b = out.offset; i < to; i++) {
           double v = round(x[a + i] / scale) + zp;
           y[b + i] = (byte) (long) Math.min(Math.max(v, min), max);
         }
       };
-      return () -> io.kompakt.engine.run.Parallel.run(parallel, (n + CHUNK - 1) / CHUNK, 1, chunks);
+      return () -> io.kompakt.engine.run.Parallel.run(parallel, n, CHUNK, values);
     }
     return () -> {
       float[] x = in.f32;
