@@ -158,10 +158,9 @@ final class AddSubQuantized {
       final byte[] t = table;
       final short[] ix = indices == null ? null : indices[item];
       if (ix != null && GUARD.ok()) {
-        boolean due = GUARD.due(n); // one call site for measured and unmeasured calls: both run the same code
-        long before = due ? GUARD.begin() : 0;
+        long mark = GUARD.enter(n);
         BytePairIndexVector.run(a, aOff, b, bOff, out, outOff, n, t, ix);
-        if (due) GUARD.end(before);
+        GUARD.exit(mark);
         return;
       }
       for (int i = 0; i < n; i++) out[outOff + i] = t[(a[aOff + i] & 0xFF) << 8 | (b[bOff + i] & 0xFF)];

@@ -56,22 +56,22 @@ public final class AllocationGuard {
   public boolean switchedOff() { return boxed; }
 
   /**
-   * Whether the call about to process {@code count} values on the guarded path is to be measured: then the caller
-   * wraps it in {@link #begin()} / {@link #end}; else the values are counted here. The caller asked {@link #ok()} first.
-   * Use: {@code if (guard.due(n)) { long t = guard.begin(); call(); guard.end(t); } else call();}
+   * Before a call that processes {@code count} values on the guarded path (the caller asked {@link #ok()} first):
+   * counts them and returns a mark for {@link #exit}, the thread's allocated bytes when this call is to be measured,
+   * else -1. Use: {@code long m = guard.enter(n); call(); guard.exit(m);} with one call site for measured and unmeasured
+   * calls, so that both run the same compiled code (a measured call on a branch of its own ran interpreted after the
+   * deoptimization that rare branch causes, where the callee was small enough to be inlined).
    */
-  public boolean due(long count) {
+  public long enter(long count) {
     values += count;
-    return ALLOCATIONS != null && values >= nextCheck;
+    return ALLOCATIONS != null && values >= nextCheck ? ALLOCATIONS.getThreadAllocatedBytes(Thread.currentThread().getId()) : -1;
   }
 
-  /** The thread's allocated bytes before a measured call. */
-  public long begin() { return ALLOCATIONS.getThreadAllocatedBytes(Thread.currentThread().getId()); }
-
-  /** After a measured call: notes whether it allocated; the next check comes at twice the values. */
-  public void end(long before) {
+  /** After the call: with a mark from a measured call, notes whether it allocated; the next check comes at twice the values. */
+  public void exit(long mark) {
+    if (mark < 0) return;
     nextCheck = Math.max(nextCheck, values) * 2;
-    noteMeasuredCall(ALLOCATIONS.getThreadAllocatedBytes(Thread.currentThread().getId()) - before);
+    noteMeasuredCall(ALLOCATIONS.getThreadAllocatedBytes(Thread.currentThread().getId()) - mark);
   }
 
   /** The guard's decision from one measured call: it allocated {@code bytes}. */

@@ -107,13 +107,9 @@ public final class Requantizer {
    */
   public void run(float[] b, int fromPixel, int toPixel, byte[] out, int outOff, float[] values) {
     if (vector && GUARD.ok()) {
-      if (GUARD.due((long) (toPixel - fromPixel) * channels)) {
-        long before = GUARD.begin();
-        RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff, values);
-        GUARD.end(before);
-        return;
-      }
+      long mark = GUARD.enter((long) (toPixel - fromPixel) * channels);
       RequantizeVector.run(this, b, fromPixel, toPixel, out, outOff, values);
+      GUARD.exit(mark);
       return;
     }
     for (int p = fromPixel; p < toPixel; p++) scalar(b, p * channels, 0, channels, out, outOff + p * channels, values);
