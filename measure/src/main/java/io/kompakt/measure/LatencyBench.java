@@ -73,11 +73,11 @@ public final class LatencyBench {
       double firstMs = (System.nanoTime() - f0) / 1e6;
       long warmStart = System.nanoTime(), warmEnd = warmStart + (long) (c.warmupSeconds() * 1e9);
       long settleEnd = c.warmupSeconds() > 0 ? warmStart + (long) (settleCapSeconds(c.warmupSeconds()) * 1e9) : warmEnd;
-      Settling settling = new Settling(warmStart, compileMillis());
+      Settling settling = new Settling(warmStart, LatencyBench::compileMillis);
       int warmed = 0;
       while (warmed < c.warmup() || System.nanoTime() < warmEnd || (!settling.settled() && System.nanoTime() < settleEnd)) {
         it.invoke();
-        settling.add(it.getLastInferenceDurationNanoseconds(), System.nanoTime(), compileMillis());
+        settling.add(it.getLastInferenceDurationNanoseconds(), System.nanoTime());
         warmed++;
         if (progress != null && warmed <= c.warmup()) progress.step("warm-up", warmed, c.warmup());
       }
@@ -141,11 +141,16 @@ public final class LatencyBench {
   static final class Settling {
     static final int MIN_RUNS = 16;
     static final long MIN_WINDOW_NANOS = 100_000_000L;
+    private final java.util.function.LongSupplier compileMillis;
     private long windowStart, windowCompileMillis, runs, sumNanos;
     private double previousMean = Double.NaN;
     private boolean settled;
 
-    Settling(long now, long compileMillis) { start(now, compileMillis); }
+    /** {@code compileMillis}: the JIT's compilation time so far, asked once per window (not per run). */
+    Settling(long now, java.util.function.LongSupplier compileMillis) {
+      this.compileMillis = compileMillis;
+      start(now, compileMillis.getAsLong());
+    }
 
     private void start(long now, long compileMillis) {
       windowStart = now;
@@ -154,11 +159,12 @@ public final class LatencyBench {
       sumNanos = 0;
     }
 
-    /** One warm-up run of {@code nanos}, ended at {@code now}, the JIT's compilation time then {@code compileMillis}. */
-    void add(long nanos, long now, long compileMillis) {
+    /** One warm-up run of {@code nanos}, ended at {@code now}. */
+    void add(long nanos, long now) {
       runs++;
       sumNanos += nanos;
       if (runs < MIN_RUNS || now - windowStart < MIN_WINDOW_NANOS) return;
+      long compileMillis = this.compileMillis.getAsLong();
       double mean = (double) sumNanos / runs;
       boolean quiet = compileMillis == windowCompileMillis;
       settled = quiet && !Double.isNaN(previousMean) && mean >= 0.95 * previousMean;

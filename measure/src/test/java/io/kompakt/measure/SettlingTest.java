@@ -9,18 +9,23 @@ import org.junit.jupiter.api.Test;
 class SettlingTest {
   private static final long MS = 1_000_000L;
 
+  /** The JIT's compilation time the settling sees (set by {@link #feed}). */
+  private long compile;
+
   /** Feeds {@code n} runs of {@code nanos} each, 1 ms apart, with the JIT's compile time {@code compile}; returns the clock. */
-  private static long feed(LatencyBench.Settling s, long clock, int n, long nanos, long compile) {
+  private long feed(LatencyBench.Settling s, long clock, int n, long nanos, long compile) {
+    this.compile = compile;
     for (int i = 0; i < n; i++) {
       clock += MS;
-      s.add(nanos, clock, compile);
+      s.add(nanos, clock);
     }
     return clock;
   }
 
   @Test
   void settlesOnlyWhenTheJitIsQuietAndRunsStopGettingFaster() {
-    LatencyBench.Settling s = new LatencyBench.Settling(0, 10);
+    compile = 10;
+    LatencyBench.Settling s = new LatencyBench.Settling(0, () -> compile);
     long t = feed(s, 0, 100, 300 * MS / 1000, 10); // first window: nothing to compare with
     assertFalse(s.settled());
     t = feed(s, t, 100, 300 * MS / 1000, 20); // same speed, but the JIT compiled something
@@ -35,7 +40,8 @@ class SettlingTest {
 
   @Test
   void aWindowNeedsSixteenRunsAndATenthOfASecond() {
-    LatencyBench.Settling s = new LatencyBench.Settling(0, -1);
+    compile = -1;
+    LatencyBench.Settling s = new LatencyBench.Settling(0, () -> compile);
     long t = feed(s, 0, 100, MS, -1);
     t = feed(s, t, 99, MS, -1); // 99 ms: the second window is not complete yet
     assertFalse(s.settled());
