@@ -23,18 +23,9 @@ public final class Plots {
     XYChart line = new XYChartBuilder().width(700).height(420).title(title).xAxisTitle("run").yAxisTitle("latency (ms)").build();
     line.getStyler().setLegendVisible(false);
     line.addSeries("latency", xs, r.runsMs());
-    int bins = Math.max(5, Math.min(40, (int) Math.sqrt(r.runsMs().size()) * 2));
-    double lo = r.minMs(), hi = r.maxMs(), width = hi > lo ? (hi - lo) / bins : 1;
-    List<String> labels = new ArrayList<>();
-    List<Integer> counts = new ArrayList<>();
-    for (int b = 0; b < bins; b++) {
-      labels.add(String.format(java.util.Locale.ROOT, "%.2f", lo + (b + 0.5) * width));
-      counts.add(0);
-    }
-    for (double v : r.runsMs()) {
-      int b = Math.min(bins - 1, (int) ((v - lo) / width));
-      counts.set(b, counts.get(b) + 1);
-    }
+    Histogram h = histogram(r.runsMs(), Math.max(5, Math.min(40, (int) Math.sqrt(r.runsMs().size()) * 2)));
+    List<String> labels = h.labels();
+    List<Integer> counts = h.counts();
     CategoryChart hist = new CategoryChartBuilder().width(700).height(420).title("median " + String.format(java.util.Locale.ROOT, "%.3f", r.medianMs()) + " ms")
         .xAxisTitle("latency (ms)").yAxisTitle("runs").build();
     hist.getStyler().setLegendVisible(false);
@@ -48,6 +39,43 @@ public final class Plots {
     g.drawImage(b, a.getWidth(), 0, null);
     g.dispose();
     io.kompakt.engine.AtomicFiles.write(png, out -> javax.imageio.ImageIO.write(both, "png", out));
+  }
+
+  /** A histogram's bars: a label (bin centre, ms) and a count each. */
+  public record Histogram(List<String> labels, List<Integer> counts) {}
+
+  /**
+   * Latencies in {@code bins} equal bins from the least to the 99th percentile (nearest rank), and, if any run is
+   * slower than that, one more bar labelled {@code "> p99"} counting those runs, so that a few stalls (a GC, the host)
+   * do not squeeze every other run into the first bin. Every run is counted once.
+   */
+  public static Histogram histogram(List<Double> ms, int bins) {
+    if (bins < 1) throw new IllegalArgumentException("bins " + bins);
+    List<String> labels = new ArrayList<>();
+    List<Integer> counts = new ArrayList<>();
+    if (ms.isEmpty()) return new Histogram(labels, counts);
+    List<Double> sorted = new ArrayList<>(ms);
+    sorted.sort(null);
+    double lo = sorted.get(0), hi = sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * 0.99) - 1));
+    double width = hi > lo ? (hi - lo) / bins : 1;
+    int over = 0;
+    for (int b = 0; b < bins; b++) {
+      labels.add(String.format(java.util.Locale.ROOT, "%.2f", lo + (b + 0.5) * width));
+      counts.add(0);
+    }
+    for (double v : ms) {
+      if (v > hi) {
+        over++;
+        continue;
+      }
+      int b = Math.min(bins - 1, (int) ((v - lo) / width));
+      counts.set(b, counts.get(b) + 1);
+    }
+    if (over > 0) {
+      labels.add(String.format(java.util.Locale.ROOT, "> %.2f", hi));
+      counts.add(over);
+    }
+    return new Histogram(labels, counts);
   }
 
   /**
