@@ -28,6 +28,12 @@ final class Conv2dF32Gemm1x1Vector implements Conv2dF32Fast.Kernel {
 
   private final int inC, outC, outH, outW, inH, inW, strideH, strideW, pixels, blocks, items, grain;
   /**
+   * Pairs of whole blocks that a work item takes together ({@link #tile4x4}: 4 pixels x 4 vectors, 16 accumulators,
+   * where the machine has 32 vector registers); the remaining blocks go one by one. Work items are (pixel block, group),
+   * a group being a pair (the first {@code pairs}) or a single block.
+   */
+  private final int pairs, groups;
+  /**
    * With a single, partial block: how many following pixels a pixel's whole-vector stores run into (they must belong
    * to the same work item, which writes them afterwards); -1 where stores never run over.
    */
@@ -60,7 +66,9 @@ final class Conv2dF32Gemm1x1Vector implements Conv2dF32Fast.Kernel {
     this.contiguous = g.strideH() == 1 && g.strideW() == 1 && g.inH() == g.outH() && g.inW() == g.outW();
     this.pixels = g.batch() * g.outH() * g.outW();
     this.blocks = Conv2dF32Fast.blocks(outC, WIDTH);
-    this.items = Conv2dF32Fast.blocks(pixels, PIXELS) * blocks;
+    this.pairs = WIDE_TILES ? (outC / WIDTH) / 2 : 0;
+    this.groups = blocks - pairs;
+    this.items = Conv2dF32Fast.blocks(pixels, PIXELS) * groups;
     this.reach = Conv2dF32Fast.runOverPixels(outC, L);
     this.grain = Conv2dF32Fast.grain((long) PIXELS * inC * WIDTH);
     this.w = Conv2dF32Fast.packFilter(g, filter, fOff, WIDTH);
@@ -91,13 +99,96 @@ final class Conv2dF32Gemm1x1Vector implements Conv2dF32Fast.Kernel {
     return inOff + ((b * inH + oy * strideH) * inW + ox * strideW) * inC;
   }
 
+  /**
+   * Whether pairs of blocks run as 4 x 4 tiles: with 512-bit vectors (AVX-512) or on aarch64 (NEON), which have 32
+   * vector registers for the 16 accumulators, 4 weight vectors and a broadcast; with 16 (AVX2) they would spill.
+   * {@code -Dkompakt.wideTiles=true|false} overrides (for comparisons).
+   */
+  static final boolean WIDE_TILES = wideTiles();
+
+  private static boolean wideTiles() {
+    String p = System.getProperty("kompakt.wideTiles");
+    if (p != null) return Boolean.parseBoolean(p.trim());
+    return S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch"));
+  }
+
   private void items(int from, int to) {
     for (int item = from; item < to; item++) {
-      int pb = item / blocks, blk = item - pb * blocks;
+      int pb = item / groups, group = item - pb * groups;
       int p = pb * PIXELS, p1 = Math.min(pixels, p + PIXELS);
-      for (; p + 4 <= p1; p += 4) tile4(p, blk, p1);
-      for (; p < p1; p++) tile1(p, blk, p1);
+      if (group < pairs) {
+        int blk = 2 * group;
+        for (; p + 4 <= p1; p += 4) tile4x4(p, blk);
+        for (; p < p1; p++) {
+          tile1(p, blk, p1);
+          tile1(p, blk + 1, p1);
+        }
+      } else {
+        int blk = group + pairs;
+        for (; p + 4 <= p1; p += 4) tile4(p, blk, p1);
+        for (; p < p1; p++) tile1(p, blk, p1);
+      }
     }
+  }
+
+  /** Pixels p .. p + 3, whole blocks {@code blk} and {@code blk + 1}: 4 x 4 vectors. */
+  private void tile4x4(int p, int blk) {
+    final float[] in = this.in, w = this.w, bias = this.bias;
+    final int inC = this.inC, outC = this.outC;
+    int i0 = inputPixel(p), i1 = inputPixel(p + 1), i2 = inputPixel(p + 2), i3 = inputPixel(p + 3);
+    int oc0 = blk * WIDTH;
+    FloatVector b0 = FloatVector.fromArray(S, bias, oc0), b1 = FloatVector.fromArray(S, bias, oc0 + L);
+    FloatVector b2 = FloatVector.fromArray(S, bias, oc0 + 2 * L), b3 = FloatVector.fromArray(S, bias, oc0 + 3 * L);
+    FloatVector a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+    FloatVector a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
+    // the pair's weights: block blk from k, block blk + 1 from k + inC * WIDTH
+    final int next = inC * WIDTH;
+    for (int ic = 0, k = blk * inC * WIDTH; ic < inC; ic++, k += WIDTH) {
+      FloatVector w0 = FloatVector.fromArray(S, w, k), w1 = FloatVector.fromArray(S, w, k + L);
+      FloatVector w2 = FloatVector.fromArray(S, w, k + next), w3 = FloatVector.fromArray(S, w, k + next + L);
+      FloatVector x = FloatVector.broadcast(S, in[i0 + ic]);
+      a00 = w0.fma(x, a00);
+      a01 = w1.fma(x, a01);
+      a02 = w2.fma(x, a02);
+      a03 = w3.fma(x, a03);
+      x = FloatVector.broadcast(S, in[i1 + ic]);
+      a10 = w0.fma(x, a10);
+      a11 = w1.fma(x, a11);
+      a12 = w2.fma(x, a12);
+      a13 = w3.fma(x, a13);
+      x = FloatVector.broadcast(S, in[i2 + ic]);
+      a20 = w0.fma(x, a20);
+      a21 = w1.fma(x, a21);
+      a22 = w2.fma(x, a22);
+      a23 = w3.fma(x, a23);
+      x = FloatVector.broadcast(S, in[i3 + ic]);
+      a30 = w0.fma(x, a30);
+      a31 = w1.fma(x, a31);
+      a32 = w2.fma(x, a32);
+      a33 = w3.fma(x, a33);
+    }
+    final float[] out = this.out;
+    final float min = this.min, max = this.max;
+    int o = outOff + p * outC + oc0;
+    a00.max(min).min(max).intoArray(out, o);
+    a01.max(min).min(max).intoArray(out, o + L);
+    a02.max(min).min(max).intoArray(out, o + 2 * L);
+    a03.max(min).min(max).intoArray(out, o + 3 * L);
+    o += outC;
+    a10.max(min).min(max).intoArray(out, o);
+    a11.max(min).min(max).intoArray(out, o + L);
+    a12.max(min).min(max).intoArray(out, o + 2 * L);
+    a13.max(min).min(max).intoArray(out, o + 3 * L);
+    o += outC;
+    a20.max(min).min(max).intoArray(out, o);
+    a21.max(min).min(max).intoArray(out, o + L);
+    a22.max(min).min(max).intoArray(out, o + 2 * L);
+    a23.max(min).min(max).intoArray(out, o + 3 * L);
+    o += outC;
+    a30.max(min).min(max).intoArray(out, o);
+    a31.max(min).min(max).intoArray(out, o + L);
+    a32.max(min).min(max).intoArray(out, o + 2 * L);
+    a33.max(min).min(max).intoArray(out, o + 3 * L);
   }
 
   /** Pixels p .. p + 3 of a work item that ends before pixel {@code end}. */
