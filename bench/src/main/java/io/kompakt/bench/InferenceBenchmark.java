@@ -1,16 +1,17 @@
 package io.kompakt.bench;
 
+import io.kompakt.compress.quant.Calibrator;
+import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.engine.edit.ModelWriter;
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.run.Interpreter;
 import io.kompakt.engine.run.RuntimeTensor;
+import io.kompakt.measure.LatencyBench;
 import io.kompakt.testdata.Networks;
 import io.kompakt.testdata.Shared;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,7 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code gc.alloc.rate.norm} should be ~0 B/op.
  *
  * <pre>java -jar bench/target/benchmarks.jar Inference -p model=mobilenet_v1_0.25_224_1_default_1 -prof gc</pre>
- * {@code model}: a file in ../shared/models (without .tflite) or one of Kompakt's networks.
+ * {@code model}: a file in ../shared/models (without .tflite) or one of Kompakt's networks ({@code kompakt generate
+ * --list}); a network's name with {@code :int8} appended runs it quantized to int8 by Kompakt's full-integer quantizer
+ * (calibrated on random inputs; float input and output, as TFLite's converter writes by default), e.g.
+ * {@code -p model=mobilenet_v2_1.0_224,mobilenet_v2_1.0_224:int8}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -52,27 +56,27 @@ public class InferenceBenchmark {
   private Interpreter interpreter;
 
   @Setup(Level.Trial)
-  public void setup() throws IOException {
-    Path shared = Shared.resolve("models").resolve(model + ".tflite");
+  public void setup() throws Exception {
+    boolean int8 = model.endsWith(":int8");
+    String name = int8 ? model.substring(0, model.length() - ":int8".length()) : model;
+    Path shared = Shared.resolve("models").resolve(name + ".tflite");
     Model m;
-    if (Files.isRegularFile(shared)) {
+    if (Files.isRegularFile(shared) && !int8) {
       m = Model.load(shared);
+    } else if (Networks.all().containsKey(name)) {
+      m = Model.from(ModelWriter.toBytes(Networks.byName(name, 1)));
+      if (int8) {
+        // the converter's default form: int8 inside, float input and output (QUANTIZE / DEQUANTIZE at the ends)
+        Calibrator c = Calibrator.run(m, Calibrator.random(4, 1, -1, 1), false, 1, null);
+        m = Model.from(ModelWriter.toBytes(FullIntegerQuantizer.quantize(m, c, new FullIntegerQuantizer.Options())));
+      }
     } else {
-      m = Model.from(ModelWriter.toBytes(Networks.byName(Networks.all().containsKey(model) ? model : "mobilenet_v1_0.25_224", 1)));
+      throw new IllegalArgumentException("model '" + model + "': neither " + shared + " nor one of Kompakt's networks "
+          + Networks.all().keySet() + (int8 ? " (':int8' quantizes one of Kompakt's networks)" : ""));
     }
     interpreter = new Interpreter(m, new Interpreter.Options()
         .setKernels(Interpreter.Kernels.valueOf(kernels.toUpperCase(Locale.ROOT))).setNumThreads(threads));
-    SplittableRandom r = new SplittableRandom(1);
-    for (int i = 0; i < interpreter.getInputTensorCount(); i++) {
-      RuntimeTensor t = interpreter.getInputTensor(i);
-      for (int k = 0; k < t.size(); k++) {
-        switch (RuntimeTensor.storage(t.type)) {
-          case F32: t.f32[t.offset + k] = (float) (r.nextDouble() * 2 - 1); break;
-          case I8: t.i8[t.offset + k] = (byte) r.nextInt(256); break;
-          default: break;
-        }
-      }
-    }
+    LatencyBench.fillInputs(interpreter, 1); // the same inputs as kompakt bench --seed 1
   }
 
   @Benchmark
