@@ -175,7 +175,32 @@ final class DepthwiseConv2dF32Vector implements DepthwiseConv2dF32Fast.Kernel {
       FloatVector w6 = FloatVector.fromArray(S, w, 6 * n + c), w7 = FloatVector.fromArray(S, w, 7 * n + c);
       FloatVector w8 = FloatVector.fromArray(S, w, 8 * n + c);
       int p = rowBase + x0 * step + c, o = outOff + (row * outW + x0) * outC + c;
-      for (int ox = x0; ox < x1; ox++, p += step, o += outC) {
+      int ox = x0;
+      // two columns at a time: two independent chains of fused multiply-adds (each column's taps in the same order)
+      for (; ox + 2 <= x1; ox += 2, p += 2 * step, o += 2 * outC) {
+        int q = p + step;
+        FloatVector a = FloatVector.fromArray(S, in, p + t0).fma(w0, bv);
+        FloatVector b = FloatVector.fromArray(S, in, q + t0).fma(w0, bv);
+        a = FloatVector.fromArray(S, in, p + t1).fma(w1, a);
+        b = FloatVector.fromArray(S, in, q + t1).fma(w1, b);
+        a = FloatVector.fromArray(S, in, p + t2).fma(w2, a);
+        b = FloatVector.fromArray(S, in, q + t2).fma(w2, b);
+        a = FloatVector.fromArray(S, in, p + t3).fma(w3, a);
+        b = FloatVector.fromArray(S, in, q + t3).fma(w3, b);
+        a = FloatVector.fromArray(S, in, p + t4).fma(w4, a);
+        b = FloatVector.fromArray(S, in, q + t4).fma(w4, b);
+        a = FloatVector.fromArray(S, in, p + t5).fma(w5, a);
+        b = FloatVector.fromArray(S, in, q + t5).fma(w5, b);
+        a = FloatVector.fromArray(S, in, p + t6).fma(w6, a);
+        b = FloatVector.fromArray(S, in, q + t6).fma(w6, b);
+        a = FloatVector.fromArray(S, in, p + t7).fma(w7, a);
+        b = FloatVector.fromArray(S, in, q + t7).fma(w7, b);
+        a = FloatVector.fromArray(S, in, p + t8).fma(w8, a);
+        b = FloatVector.fromArray(S, in, q + t8).fma(w8, b);
+        a.max(min).min(max).intoArray(out, o);
+        b.max(min).min(max).intoArray(out, o + outC);
+      }
+      for (; ox < x1; ox++, p += step, o += outC) {
         FloatVector a = FloatVector.fromArray(S, in, p + t0).fma(w0, bv);
         a = FloatVector.fromArray(S, in, p + t1).fma(w1, a);
         a = FloatVector.fromArray(S, in, p + t2).fma(w2, a);
