@@ -125,10 +125,52 @@ final class Conv2dF32Gemm1x1Vector implements Conv2dF32Fast.Kernel {
         }
       } else {
         int blk = group + pairs;
+        // a block of one vector of channels (or fewer, whose stores run over into the next pixels): 8 x 1 tiles, not
+        // 4 x 2 with half the multiply-adds on zero padding
+        boolean oneVector = outC - blk * WIDTH == L, narrow = outC < L && reach > 0;
+        if (oneVector || narrow) {
+          for (; p + 8 <= p1 && (oneVector || p + 8 + reach <= p1); p += 8) tile8x1(p, blk);
+        }
         for (; p + 4 <= p1; p += 4) tile4(p, blk, p1);
         for (; p < p1; p++) tile1(p, blk, p1);
       }
     }
+  }
+
+  /**
+   * Pixels p .. p + 7, the first vector of block {@code blk} (the block's only real channels): 8 x 1 vectors. The stores
+   * go in pixel order, so where channels are fewer than the lanes each runs over into the next pixel's, written next.
+   */
+  private void tile8x1(int p, int blk) {
+    final float[] in = this.in, w = this.w;
+    final int inC = this.inC, outC = this.outC;
+    int i0 = inputPixel(p), i1 = inputPixel(p + 1), i2 = inputPixel(p + 2), i3 = inputPixel(p + 3);
+    int i4 = inputPixel(p + 4), i5 = inputPixel(p + 5), i6 = inputPixel(p + 6), i7 = inputPixel(p + 7);
+    int oc0 = blk * WIDTH;
+    FloatVector b = FloatVector.fromArray(S, bias, oc0);
+    FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    for (int ic = 0, k = blk * inC * WIDTH; ic < inC; ic++, k += WIDTH) {
+      FloatVector wv = FloatVector.fromArray(S, w, k);
+      a0 = wv.fma(FloatVector.broadcast(S, in[i0 + ic]), a0);
+      a1 = wv.fma(FloatVector.broadcast(S, in[i1 + ic]), a1);
+      a2 = wv.fma(FloatVector.broadcast(S, in[i2 + ic]), a2);
+      a3 = wv.fma(FloatVector.broadcast(S, in[i3 + ic]), a3);
+      a4 = wv.fma(FloatVector.broadcast(S, in[i4 + ic]), a4);
+      a5 = wv.fma(FloatVector.broadcast(S, in[i5 + ic]), a5);
+      a6 = wv.fma(FloatVector.broadcast(S, in[i6 + ic]), a6);
+      a7 = wv.fma(FloatVector.broadcast(S, in[i7 + ic]), a7);
+    }
+    final float[] out = this.out;
+    final float min = this.min, max = this.max;
+    int o = outOff + p * outC + oc0;
+    a0.max(min).min(max).intoArray(out, o);
+    a1.max(min).min(max).intoArray(out, o + outC);
+    a2.max(min).min(max).intoArray(out, o + 2 * outC);
+    a3.max(min).min(max).intoArray(out, o + 3 * outC);
+    a4.max(min).min(max).intoArray(out, o + 4 * outC);
+    a5.max(min).min(max).intoArray(out, o + 5 * outC);
+    a6.max(min).min(max).intoArray(out, o + 6 * outC);
+    a7.max(min).min(max).intoArray(out, o + 7 * outC);
   }
 
   /** Pixels p .. p + 3, whole blocks {@code blk} and {@code blk + 1}: 4 x 4 vectors. */

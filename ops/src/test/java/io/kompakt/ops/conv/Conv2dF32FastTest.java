@@ -102,9 +102,11 @@ class Conv2dF32FastTest {
   /** After warm-up, a run allocates nothing (scalar and vector, both paths, partial channel blocks, paired blocks). */
   @Example
   void aRunAllocatesNothing() {
-    // 1x1 to 70 channels: two whole blocks of two vectors (a 4 x 4 tile where the machine takes them) and a partial one
+    // 1x1 to 70 channels: two whole blocks of two vectors (a 4 x 4 tile where the machine takes them) and a partial one;
+    // to 16 and 6: one vector of channels or fewer (8 x 1 tiles) with 16 float lanes
     for (Conv2dReference.Geometry g : List.of(geometry(1, 9, 9, 20, 37, 3, 3, 1, 1, 1, 1, true), geometry(1, 9, 9, 20, 37, 1, 1, 1, 1, 1, 1, true),
-        geometry(1, 9, 9, 20, 70, 1, 1, 1, 1, 1, 1, true))) {
+        geometry(1, 9, 9, 20, 70, 1, 1, 1, 1, 1, 1, true), geometry(1, 9, 9, 20, 16, 1, 1, 1, 1, 1, 1, true),
+        geometry(1, 9, 9, 20, 6, 1, 1, 1, 1, 1, 1, true))) {
       Random r = new Random(7);
       float[] in = FastKernelChecks.values(g.inH() * g.inW() * g.inC(), r), out = new float[g.outH() * g.outW() * g.outC()];
       float[] filter = FastKernelChecks.values(g.outC() * g.kH() * g.kW() * g.inC(), r), bias = FastKernelChecks.values(g.outC(), r);
