@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * CONV_2D of any filter size, stride, dilation and padding with the Vector API, directly over (ky, kx, ic). Register
- * tile: 4 neighbouring output pixels of a row x 2 vectors of output channels, for pixels whose taps are all inside the
- * input along x; pixels near the left and right borders go one at a time. Both add the taps of an output element in
+ * tile: 4 neighbouring output pixels of a row x 2 vectors of output channels (8 pixels x 1 vector for a block of one
+ * vector of channels or fewer), for pixels whose taps are all inside the input along x; pixels near the left and right
+ * borders go one at a time. Both add the taps of an output element in
  * the same (ky, kx, ic) order with fused multiply-adds, so an element's value does not depend on the path.
  * Work items: (output row, output-channel block of 2 vectors). A last, partial block is stored as in
  * {@link Conv2dF32Gemm1x1Vector}: without masks, whole vectors running over into the next pixels of the row where
@@ -140,9 +141,55 @@ final class Conv2dF32DirectVector implements Conv2dF32Fast.Kernel {
       int row = item / blocks, blk = item - row * blocks;
       int ox = 0;
       for (; ox < interior0; ox++) pixel(row, ox, blk);
+      // a block of one vector of channels (or fewer, whose stores run over into the next pixels): 8 x 1 tiles, not
+      // 4 x 2 with half the multiply-adds on zero padding
+      boolean oneVector = outC - blk * WIDTH == L, narrow = outC < L && reach > 0;
+      if (oneVector || narrow) {
+        for (; ox + 8 <= interior1 && (oneVector || ox + 8 + reach <= outW); ox += 8) tile8x1(row, ox, blk);
+      }
       for (; ox + 4 <= interior1; ox += 4) tile4(row, ox, blk);
       for (; ox < outW; ox++) pixel(row, ox, blk);
     }
+  }
+
+  /**
+   * Output pixels (row, ox .. ox + 7), all of whose taps along x lie inside the input, the first vector of block
+   * {@code blk} (its only real channels). Stores in pixel order, so where channels are fewer than the lanes each runs
+   * over into the next pixel's, written next.
+   */
+  private void tile8x1(int row, int ox, int blk) {
+    final float[] in = this.in, w = this.w;
+    final int[] tapIn = this.tapIn, tapW = this.tapW;
+    final int outC = this.outC, step = sW * inC;
+    int b = row / outH, oy = row - b * outH, table = xTable[ox], per = tableRow[table];
+    int e0 = tableStart[table] + yLo[oy] * per, e1 = tableStart[table] + Math.max(yLo[oy], yHi[oy]) * per;
+    int p0 = inOff + ((b * inH + oy * sH - padTop) * inW + ox * sW - padLeft) * inC;
+    int oc0 = blk * WIDTH, wBlock = blk * taps * WIDTH;
+    FloatVector bv = FloatVector.fromArray(S, bias, oc0);
+    FloatVector a0 = bv, a1 = bv, a2 = bv, a3 = bv, a4 = bv, a5 = bv, a6 = bv, a7 = bv;
+    for (int e = e0; e < e1; e++) {
+      int d = p0 + tapIn[e];
+      FloatVector wv = FloatVector.fromArray(S, w, wBlock + tapW[e]);
+      a0 = wv.fma(FloatVector.broadcast(S, in[d]), a0);
+      a1 = wv.fma(FloatVector.broadcast(S, in[d + step]), a1);
+      a2 = wv.fma(FloatVector.broadcast(S, in[d + 2 * step]), a2);
+      a3 = wv.fma(FloatVector.broadcast(S, in[d + 3 * step]), a3);
+      a4 = wv.fma(FloatVector.broadcast(S, in[d + 4 * step]), a4);
+      a5 = wv.fma(FloatVector.broadcast(S, in[d + 5 * step]), a5);
+      a6 = wv.fma(FloatVector.broadcast(S, in[d + 6 * step]), a6);
+      a7 = wv.fma(FloatVector.broadcast(S, in[d + 7 * step]), a7);
+    }
+    final float[] out = this.out;
+    final float min = this.min, max = this.max;
+    int o = outOff + (row * outW + ox) * outC + oc0;
+    a0.max(min).min(max).intoArray(out, o);
+    a1.max(min).min(max).intoArray(out, o + outC);
+    a2.max(min).min(max).intoArray(out, o + 2 * outC);
+    a3.max(min).min(max).intoArray(out, o + 3 * outC);
+    a4.max(min).min(max).intoArray(out, o + 4 * outC);
+    a5.max(min).min(max).intoArray(out, o + 5 * outC);
+    a6.max(min).min(max).intoArray(out, o + 6 * outC);
+    a7.max(min).min(max).intoArray(out, o + 7 * outC);
   }
 
   /** Output pixels (row, ox .. ox + 3), all of whose taps along x lie inside the input. */

@@ -48,7 +48,7 @@ class Conv2dF32FastTest {
 
   @Property(tries = 800)
   void anyGeometryMatchesTheReference(@ForAll @IntRange(min = 1, max = 2) int batch, @ForAll @IntRange(min = 1, max = 11) int inH,
-                                      @ForAll @IntRange(min = 1, max = 11) int inW, @ForAll("channels") int inC,
+                                      @ForAll @IntRange(min = 1, max = 19) int inW, @ForAll("channels") int inC,
                                       @ForAll("channels") int outC, @ForAll("kernel") int kH, @ForAll("kernel") int kW,
                                       @ForAll @IntRange(min = 1, max = 3) int sH, @ForAll @IntRange(min = 1, max = 3) int sW,
                                       @ForAll @IntRange(min = 1, max = 2) int dH, @ForAll @IntRange(min = 1, max = 2) int dW,
@@ -78,6 +78,9 @@ class Conv2dF32FastTest {
     check(geometry(1, 28, 28, 64, 130, 1, 1, 1, 1, 1, 1, true), true, new float[] {0f, 6f}, 1);
     check(geometry(1, 29, 29, 24, 600, 1, 1, 2, 2, 1, 1, true), true, new float[] {0f, 6f}, 2);
     check(geometry(1, 30, 30, 3, 32, 3, 3, 2, 2, 1, 1, true), true, new float[] {0f, 6f}, 3);
+    check(geometry(1, 30, 30, 3, 8, 3, 3, 2, 2, 1, 1, true), true, new float[] {0f, 6f}, 6); // MobileNet V1 0.25's first
+    check(geometry(1, 30, 30, 3, 16, 3, 3, 2, 2, 1, 1, true), true, new float[] {0f, 6f}, 7);
+    check(geometry(1, 30, 30, 32, 16, 1, 1, 1, 1, 1, 1, true), true, new float[] {0f, 6f}, 8); // V2's 32 -> 16
     check(geometry(2, 14, 14, 72, 40, 3, 3, 1, 1, 1, 1, true), false, new float[] {-Float.MAX_VALUE, Float.MAX_VALUE}, 4);
     check(geometry(1, 12, 12, 33, 520, 5, 5, 1, 1, 2, 2, true), true, new float[] {0f, Float.MAX_VALUE}, 5);
   }
@@ -103,10 +106,11 @@ class Conv2dF32FastTest {
   @Example
   void aRunAllocatesNothing() {
     // 1x1 to 70 channels: two whole blocks of two vectors (a 4 x 4 tile where the machine takes them) and a partial one;
-    // to 16 and 6: one vector of channels or fewer (8 x 1 tiles) with 16 float lanes
+    // to 16 and 6: one vector of channels or fewer (8 x 1 tiles) with 16 float lanes; 3x3 to 16 and 8 (stride 2) likewise
     for (Conv2dReference.Geometry g : List.of(geometry(1, 9, 9, 20, 37, 3, 3, 1, 1, 1, 1, true), geometry(1, 9, 9, 20, 37, 1, 1, 1, 1, 1, 1, true),
         geometry(1, 9, 9, 20, 70, 1, 1, 1, 1, 1, 1, true), geometry(1, 9, 9, 20, 16, 1, 1, 1, 1, 1, 1, true),
-        geometry(1, 9, 9, 20, 6, 1, 1, 1, 1, 1, 1, true))) {
+        geometry(1, 9, 9, 20, 6, 1, 1, 1, 1, 1, 1, true), geometry(1, 5, 21, 3, 16, 3, 3, 1, 1, 1, 1, true),
+        geometry(1, 5, 41, 3, 8, 3, 3, 2, 2, 1, 1, true))) {
       Random r = new Random(7);
       float[] in = FastKernelChecks.values(g.inH() * g.inW() * g.inC(), r), out = new float[g.outH() * g.outW() * g.outC()];
       float[] filter = FastKernelChecks.values(g.outC() * g.kH() * g.kW() * g.inC(), r), bias = FastKernelChecks.values(g.outC(), r);
