@@ -5,8 +5,8 @@ import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.engine.edit.ModelWriter;
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.run.Interpreter;
+import io.kompakt.engine.run.RandomInputs;
 import io.kompakt.engine.run.RuntimeTensor;
-import io.kompakt.measure.LatencyBench;
 import io.kompakt.testdata.Networks;
 import io.kompakt.testdata.Shared;
 import java.nio.file.Files;
@@ -76,7 +76,7 @@ public class InferenceBenchmark {
     }
     interpreter = new Interpreter(m, new Interpreter.Options()
         .setKernels(Interpreter.Kernels.valueOf(kernels.toUpperCase(Locale.ROOT))).setNumThreads(threads));
-    LatencyBench.fillInputs(interpreter, 1); // the same inputs as kompakt bench --seed 1
+    RandomInputs.fill(interpreter, 1); // the same inputs as kompakt bench --seed 1
   }
 
   @Benchmark

@@ -7,8 +7,8 @@ import io.kompakt.engine.edit.ModelWriter;
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.model.TensorType;
 import io.kompakt.engine.run.Interpreter;
+import io.kompakt.engine.run.RandomInputs;
 import io.kompakt.engine.run.RuntimeTensor;
-import io.kompakt.measure.LatencyBench;
 import io.kompakt.testdata.GraphBuilder;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -125,7 +125,7 @@ public class LayerBenchmark {
     if (ops != 1) throw new IllegalStateException(layer + " " + type + ": expected one op, the model has " + ops);
     interpreter = new Interpreter(m, new Interpreter.Options()
         .setKernels(Interpreter.Kernels.valueOf(kernels.toUpperCase(Locale.ROOT))).setNumThreads(threads));
-    LatencyBench.fillInputs(interpreter, 1); // the same inputs as kompakt bench --seed 1
+    RandomInputs.fill(interpreter, 1); // the same inputs as kompakt bench --seed 1
   }
 
   @Benchmark

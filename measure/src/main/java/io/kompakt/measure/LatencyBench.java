@@ -2,7 +2,6 @@ package io.kompakt.measure;
 
 import io.kompakt.engine.model.Model;
 import io.kompakt.engine.run.Interpreter;
-import io.kompakt.engine.run.RuntimeTensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import org.apache.commons.math3.stat.descriptive.rank.Percentile;
 
@@ -67,7 +65,7 @@ public final class LatencyBench {
     Interpreter it = new Interpreter(model, new Interpreter.Options().setNumThreads(c.threads()).setKernels(c.kernels()));
     double initMs = (System.nanoTime() - t0) / 1e6;
     try {
-      fillInputs(it, c.seed());
+      io.kompakt.engine.run.RandomInputs.fill(it, c.seed());
       long f0 = System.nanoTime();
       it.invoke();
       double firstMs = (System.nanoTime() - f0) / 1e6;
@@ -182,24 +180,6 @@ public final class LatencyBench {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted during cooldown", e);
-    }
-  }
-
-  /** Seeded random inputs: floats uniform in [-1, 1], integers uniform over their type. */
-  public static void fillInputs(Interpreter it, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int i = 0; i < it.getInputTensorCount(); i++) {
-      RuntimeTensor t = it.getInputTensor(i);
-      for (int k = 0; k < t.size(); k++) {
-        switch (RuntimeTensor.storage(t.type)) {
-          case F32: t.f32[t.offset + k] = (float) (r.nextDouble() * 2 - 1); break;
-          case I8: t.i8[t.offset + k] = (byte) r.nextInt(256); break;
-          case I16: t.i16[t.offset + k] = (short) r.nextInt(65536); break;
-          case I32: t.i32[t.offset + k] = r.nextInt(); break;
-          case I64: t.i64[t.offset + k] = r.nextLong(); break;
-          default: break;
-        }
-      }
     }
   }
 }
