@@ -118,14 +118,18 @@ final class BenchCommand implements Callable<Integer> {
         r.threads() > 1 ? "s" : "", r.warmup(), r.runs(), r.jdk(), r.osArch());
     out.printf(Locale.ROOT, "simd       %s%n", r.simd());
     out.printf(Locale.ROOT, "init       %.2f ms (load + prepare); first inference %.2f ms (includes JIT warm-up)%n", r.initMs(), r.firstMs());
-    out.printf(Locale.ROOT, "latency    min %.3f  median %.3f  mean %.3f  p90 %.3f  max %.3f  std %.3f ms%n",
-        r.minMs(), r.medianMs(), r.meanMs(), r.p90Ms(), r.maxMs(), r.stdMs());
+    // models that run in microseconds (hello_world: 0.3 us) are shown in us, where ms would print 0.000
+    boolean micro = r.medianMs() < 0.1;
+    String unit = micro ? "us" : "ms";
+    double k = micro ? 1000 : 1;
+    out.printf(Locale.ROOT, "latency    min %.3f  median %.3f  mean %.3f  p90 %.3f  max %.3f  std %.3f %s%n",
+        k * r.minMs(), k * r.medianMs(), k * r.meanMs(), k * r.p90Ms(), k * r.maxMs(), k * r.stdMs(), unit);
     out.printf(Locale.ROOT, "memory     arena %,d bytes; peak RSS %s%n", r.arenaBytes(),
         r.peakRssBytes() < 0 ? "unknown" : String.format(Locale.ROOT, "%,d bytes", r.peakRssBytes()));
-    out.println("by op type (ms per run, share)");
-    for (LatencyBench.OpTime t : r.byOpType()) out.printf(Locale.ROOT, "  %-26s %9.3f  %5.1f%%%n", t.name(), t.ms(), 100 * t.share());
+    out.println("by op type (" + unit + " per run, share)");
+    for (LatencyBench.OpTime t : r.byOpType()) out.printf(Locale.ROOT, "  %-26s %9.3f  %5.1f%%%n", t.name(), k * t.ms(), 100 * t.share());
     out.println("slowest ops");
     r.byOp().stream().sorted((a, b) -> Double.compare(b.ms(), a.ms())).limit(topOps)
-        .forEach(t -> out.printf(Locale.ROOT, "  #%-4d %-21s %9.3f  %5.1f%%%n", t.index(), t.name(), t.ms(), 100 * t.share()));
+        .forEach(t -> out.printf(Locale.ROOT, "  #%-4d %-21s %9.3f  %5.1f%%%n", t.index(), t.name(), k * t.ms(), 100 * t.share()));
   }
 }

@@ -126,6 +126,22 @@ class KompaktCliTest {
   }
 
   @Test
+  void benchShowsMicrosecondModelsInMicroseconds(@TempDir Path dir) throws Exception {
+    // a model of one small dense layer runs in well under 0.1 ms: its text report must not read 0.000 ms
+    io.kompakt.testdata.GraphBuilder b = new io.kompakt.testdata.GraphBuilder("tiny", 1);
+    b.output(b.dense(b.input("x", 1, 4), 3, "NONE"));
+    Path f = dir.resolve("tiny.tflite");
+    Files.write(f, io.kompakt.engine.edit.ModelWriter.toBytes(b.model()));
+    Run r = run("bench", f.toString(), "--runs", "200", "--warmup", "200", "--warmup-time", "0");
+    assertEquals(0, r.code(), r.err());
+    String latency = r.out().lines().filter(l -> l.startsWith("latency")).findFirst().orElseThrow();
+    assertTrue(latency.endsWith(" us"), r.out());
+    assertTrue(r.out().contains("by op type (us per run, share)"), r.out());
+    double median = Double.parseDouble(latency.replaceAll(".*median (\\S+) .*", "$1"));
+    assertTrue(median > 0, latency);
+  }
+
+  @Test
   void runPrintsRankedClassesAndRefusesAWrongInputCount(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("m.tflite");
     assertEquals(0, run("generate", "fashion_mnist_cnn", "-o", f.toString()).code());
