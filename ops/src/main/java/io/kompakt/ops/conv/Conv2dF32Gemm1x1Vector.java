@@ -300,11 +300,33 @@ final class Conv2dF32Gemm1x1Vector implements Conv2dF32Fast.Kernel {
     final int inC = this.inC;
     int i0 = inputPixel(p), oc0 = blk * WIDTH;
     FloatVector a0 = FloatVector.fromArray(S, bias, oc0), a1 = FloatVector.fromArray(S, bias, oc0 + L);
-    for (int ic = 0, k = blk * inC * WIDTH; ic < inC; ic++, k += WIDTH) {
+    // four sets of accumulators over the input channels taken in turn (8 independent chains of multiply-adds, not 2:
+    // a layer of one pixel, such as a classifier head, is otherwise bound by the fused multiply-add's latency), added
+    // at the end; a fixed order per output element whatever the threads
+    FloatVector zero = FloatVector.zero(S);
+    FloatVector b0 = zero, b1 = zero, c0 = zero, c1 = zero, d0 = zero, d1 = zero;
+    int ic = 0, k = blk * inC * WIDTH;
+    for (; ic + 4 <= inC; ic += 4, k += 4 * WIDTH) {
+      FloatVector x = FloatVector.broadcast(S, in[i0 + ic]);
+      a0 = FloatVector.fromArray(S, w, k).fma(x, a0);
+      a1 = FloatVector.fromArray(S, w, k + L).fma(x, a1);
+      x = FloatVector.broadcast(S, in[i0 + ic + 1]);
+      b0 = FloatVector.fromArray(S, w, k + WIDTH).fma(x, b0);
+      b1 = FloatVector.fromArray(S, w, k + WIDTH + L).fma(x, b1);
+      x = FloatVector.broadcast(S, in[i0 + ic + 2]);
+      c0 = FloatVector.fromArray(S, w, k + 2 * WIDTH).fma(x, c0);
+      c1 = FloatVector.fromArray(S, w, k + 2 * WIDTH + L).fma(x, c1);
+      x = FloatVector.broadcast(S, in[i0 + ic + 3]);
+      d0 = FloatVector.fromArray(S, w, k + 3 * WIDTH).fma(x, d0);
+      d1 = FloatVector.fromArray(S, w, k + 3 * WIDTH + L).fma(x, d1);
+    }
+    for (; ic < inC; ic++, k += WIDTH) {
       FloatVector x = FloatVector.broadcast(S, in[i0 + ic]);
       a0 = FloatVector.fromArray(S, w, k).fma(x, a0);
       a1 = FloatVector.fromArray(S, w, k + L).fma(x, a1);
     }
+    a0 = a0.add(b0).add(c0.add(d0));
+    a1 = a1.add(b1).add(c1.add(d1));
     int o = outOff + p * outC + oc0;
     if (outC - oc0 >= WIDTH || reach > 0 && p + 1 + reach <= end) {
       a0.max(min).min(max).intoArray(out, o);
