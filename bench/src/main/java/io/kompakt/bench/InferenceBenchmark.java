@@ -67,8 +67,7 @@ public class InferenceBenchmark {
       m = Model.from(ModelWriter.toBytes(Networks.byName(name, 1)));
       if (int8) {
         // the converter's default form: int8 inside, float input and output (QUANTIZE / DEQUANTIZE at the ends)
-        Calibrator c = Calibrator.run(m, Calibrator.random(4, 1, -1, 1), false, 1, null);
-        m = Model.from(ModelWriter.toBytes(FullIntegerQuantizer.quantize(m, c, new FullIntegerQuantizer.Options())));
+        m = quantizeOnRandomData(m, new FullIntegerQuantizer.Options());
       }
     } else {
       throw new IllegalArgumentException("model '" + model + "': neither " + shared + " nor one of Kompakt's networks "
@@ -77,6 +76,12 @@ public class InferenceBenchmark {
     interpreter = new Interpreter(m, new Interpreter.Options()
         .setKernels(Interpreter.Kernels.valueOf(kernels.toUpperCase(Locale.ROOT))).setNumThreads(threads));
     RandomInputs.fill(interpreter, 1); // the same inputs as kompakt bench --seed 1
+  }
+
+  /** A float model quantized by Kompakt's full-integer quantizer, calibrated on 4 seeded random inputs in [-1, 1]. */
+  static Model quantizeOnRandomData(Model floatModel, FullIntegerQuantizer.Options o) throws Exception {
+    Calibrator c = Calibrator.run(floatModel, Calibrator.random(4, 1, -1, 1), false, 1, null);
+    return Model.from(ModelWriter.toBytes(FullIntegerQuantizer.quantize(floatModel, c, o)));
   }
 
   @Benchmark

@@ -1,6 +1,5 @@
 package io.kompakt.bench;
 
-import io.kompakt.compress.quant.Calibrator;
 import io.kompakt.compress.quant.FullIntegerQuantizer;
 import io.kompakt.engine.edit.EditableModel;
 import io.kompakt.engine.edit.ModelWriter;
@@ -115,8 +114,7 @@ public class LayerBenchmark {
         m = f;
         break;
       case "int8":
-        Calibrator c = Calibrator.run(f, Calibrator.random(4, 1, -1, 1), false, 1, null);
-        m = Model.from(ModelWriter.toBytes(FullIntegerQuantizer.quantize(f, c, new FullIntegerQuantizer.Options().io(TensorType.INT8))));
+        m = InferenceBenchmark.quantizeOnRandomData(f, new FullIntegerQuantizer.Options().io(TensorType.INT8));
         break;
       default:
         throw new IllegalArgumentException("type '" + type + "': f32 or int8");
