@@ -28,8 +28,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One inference (input already in place). Run with {@code -prof gc} to see that a run allocates nothing:
- * {@code gc.alloc.rate.norm} should be ~0 B/op.
+ * One inference (input already in place). With {@code -prof gc}:
+ * {@code gc.alloc.rate.norm} counts every thread's allocation, JMH's own included (tens to hundreds of B/op here,
+ * growing with the time per op); the inference itself allocates nothing (the calling thread's counter: 0 B a run).
  *
  * <pre>java -jar bench/target/benchmarks.jar Inference -p model=mobilenet_v1_0.25_224_1_default_1 -prof gc</pre>
  * {@code model}: a file in ../shared/models (without .tflite) or one of Kompakt's networks ({@code kompakt generate
